@@ -1,0 +1,335 @@
+r"""Build the canonical model of MODEL.md as a sparse :class:`LinearModel`.
+
+Every block of variables and constraints is made with numpy from the arc tables, so the
+cost of building grows with the number of non-zeros, not with Python loops over them.
+
+Formulation (sets, data and variables as in ``docs/model.md``):
+
+.. math::
+
+    \min \sum_{h,t} \pi\,w_h\,u_{ht}
+       + \sum_{(f,h)\in A,\,t} c_{fh}\,n_{fht}
+       + \sum_{(p,s),\,t} c_{ps}\,q_{pst} + \sum_c F_c\,y_c
+
+subject to, for every day :math:`t`,
+
+.. math::
+
+    v\sum_f n_{fht} + u_{ht} &\ge d_{ht}        && \forall h:\ d_{ht} > 0\\
+    \sum_h n_{sht} &\le K_s                        && \forall s\\
+    v\sum_h n_{sht} - \sum_p q_{pst} &\le 0        && \forall s\\
+    \sum_s q_{pst} &\le Q_p                        && \forall p\\
+    v\sum_h n_{cht} - Q_c\,y_c &\le 0              && \forall c\\
+    \sum_h n_{cht} - K_c\,y_c &\le 0               && \forall c,\ K_c < \infty\\
+    n_{cht} - \bar n_{cht}\,y_c &\le 0             && \forall (c,h)\in A
+
+with :math:`0 \le n_{fht} \le \bar n_{fht}`, where :math:`\bar n_{fht}` is the number of
+cylinders that covers :math:`d_{ht}` (no optimal plan sends more, as costs are
+non-negative), capped by the filling point's own capacity. The last row is the strong
+(disaggregated) linking of facility location: it makes the LP relaxation tight. Variables
+exist only for arcs and days with positive net demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from o2opt.geo import Arcs, build_arcs
+from o2opt.network import Network
+
+__all__ = ["LinearModel", "build"]
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class LinearModel:
+    """A minimisation LP/MILP in sparse form, with the index of what each column means.
+
+    Columns are laid out in blocks ``n`` (cylinders on arc ``n_arc`` on day ``n_day``),
+    ``q`` (bulk m³ on arc ``q_arc`` on day ``q_day``), ``u`` (unmet m³ of hospital
+    ``u_hospital`` on day ``u_day``) and ``y`` (candidate ``y_candidate`` opened);
+    ``blocks`` maps each name to its slice. Rows are ``row_lower <= A x <= row_upper``
+    with ``A`` in coordinate form (``a_row``, ``a_col``, ``a_val``); ``row_blocks`` names
+    the constraint families.
+    """
+
+    network: Network
+    arcs: Arcs
+    net_demand_m3: np.ndarray
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    a_row: np.ndarray
+    a_col: np.ndarray
+    a_val: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    blocks: dict[str, slice]
+    row_blocks: dict[str, slice]
+    n_arc: np.ndarray
+    n_day: np.ndarray
+    q_arc: np.ndarray
+    q_day: np.ndarray
+    u_hospital: np.ndarray
+    u_day: np.ndarray
+    y_candidate: np.ndarray
+    parts: dict[str, np.ndarray] = field(repr=False)
+    """Per-column cost split by kind (``transport``, ``production``, ``filling``,
+    ``fixed``, ``unmet_penalty``); they add up to :attr:`cost`."""
+
+    @property
+    def num_col(self) -> int:
+        return len(self.cost)
+
+    @property
+    def num_row(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-column form: ``(start, index, value)``."""
+        return _compress(self.a_col, self.a_row, self.a_val, self.num_col)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-row form: ``(start, index, value)``."""
+        return _compress(self.a_row, self.a_col, self.a_val, self.num_row)
+
+
+def _compress(major: np.ndarray, minor: np.ndarray, value: np.ndarray,
+              n_major: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((minor, major))
+    start = np.zeros(n_major + 1, dtype=np.int64)
+    np.cumsum(np.bincount(major, minlength=n_major), out=start[1:])
+    return start, minor[order].astype(np.int32), value[order]
+
+
+class _Rows:
+    """Collects constraint blocks as coordinate triplets."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+        self.blocks: dict[str, slice] = {}
+        self.count = 0
+
+    def add(self, name: str, n_rows: int, lower: np.ndarray | float, upper: np.ndarray | float,
+            entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> None:
+        """Add ``n_rows`` rows; ``entries`` are (local row, column, value) arrays."""
+        if n_rows == 0:
+            return
+        for r, c, v in entries:
+            self.rows.append(np.asarray(r, dtype=np.int64) + self.count)
+            self.cols.append(np.asarray(c, dtype=np.int64))
+            self.vals.append(np.broadcast_to(np.asarray(v, dtype=float), np.shape(r)))
+        self.lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (n_rows,)))
+        self.upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (n_rows,)))
+        self.blocks[name] = slice(self.count, self.count + n_rows)
+        self.count += n_rows
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+
+        return (cat(self.rows, np.int64), cat(self.cols, np.int64), cat(self.vals, float),
+                cat(self.lower, float), cat(self.upper, float))
+
+
+def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
+    """Build the canonical model of ``network`` (MODEL.md) as a :class:`LinearModel`.
+
+    Parameters
+    ----------
+    network : Network
+    arcs : Arcs, optional
+        Precomputed arcs (from :func:`o2opt.geo.build_arcs`).
+
+    Examples
+    --------
+    >>> import o2opt
+    >>> lm = build(o2opt.read_network(o2opt.datasets.demo_folder()))
+    >>> lm.num_col > 0, lm.is_mip
+    (True, True)
+    """
+    sc = network.scenario
+    arcs = arcs if arcs is not None else build_arcs(network)
+    cyl_m3 = sc.cylinder_m3
+    n_days = sc.horizon_days
+    n_stations = len(network.stations)
+    d = network.net_demand_m3()  # (H, T)
+    h_count = d.shape[0]
+
+    # ---------------------------------------------------------------- n: cylinders
+    cyl = arcs.cylinder
+    arc_h = cyl["hospital_pos"].to_numpy()
+    arc_f = cyl["source_pos"].to_numpy()
+    arc_idx, n_day = np.nonzero(d[arc_h] > _EPS)  # arcs x days with demand
+    n_h, n_f = arc_h[arc_idx], arc_f[arc_idx]
+    is_cand = n_f >= n_stations
+    cand_of = n_f - n_stations  # candidate position where is_cand
+
+    stations, candidates = network.stations, network.candidates
+    st_fill_cap = stations["fill_capacity_cyl_day"].to_numpy(float)
+    c_cap = candidates["capacity_m3_day"].to_numpy(float)
+    c_fill_cap = candidates["fill_capacity_cyl_day"].to_numpy(float)
+    n_cands = len(candidates)
+    # per filling point (stations, then candidates): cylinders/day it can fill at most,
+    # and its filling and production cost per cylinder
+    f_cap_cyl = np.concatenate([st_fill_cap, np.minimum(c_cap / cyl_m3, c_fill_cap)])
+    f_fill_cost = np.concatenate([stations["fill_cost_per_cyl"].to_numpy(float),
+                                  np.zeros(n_cands)])
+    f_prod_cost = np.concatenate([np.zeros(n_stations),
+                                  cyl_m3 * candidates["cost_per_m3"].to_numpy(float)])
+
+    cover = d[n_h, n_day] / cyl_m3
+    own_cap = f_cap_cyl[n_f]
+    if sc.integer_cylinders:
+        cover = np.ceil(cover - _EPS)
+        own_cap = np.floor(own_cap + _EPS)
+    n_upper = np.minimum(cover, own_cap)
+
+    transport_n = cyl["transport_per_cyl"].to_numpy()[arc_idx]
+    filling_n = f_fill_cost[n_f]
+    production_n = f_prod_cost[n_f]
+
+    # ---------------------------------------------------------------- q: bulk m3
+    st_keys, st_row_of_n = np.unique(np.where(is_cand, -1, n_f * n_days + n_day),
+                                     return_inverse=True)
+    has_neg = len(st_keys) and st_keys[0] < 0
+    st_keys = st_keys[1:] if has_neg else st_keys
+    st_row_of_n = st_row_of_n - (1 if has_neg else 0)  # -1 for candidate columns
+    st_row_s, st_row_t = np.divmod(st_keys, n_days) if len(st_keys) else (st_keys, st_keys)
+
+    bulk = arcs.bulk
+    q_frame = pd.DataFrame({"s": st_row_s, "t": st_row_t, "st_row": np.arange(len(st_keys))})
+    q_frame = q_frame.merge(pd.DataFrame({"s": bulk["station_pos"].to_numpy(),
+                                          "arc": np.arange(len(bulk))}), on="s")
+    q_arc = q_frame["arc"].to_numpy(np.int64)
+    q_day = q_frame["t"].to_numpy(np.int64)
+    q_st_row = q_frame["st_row"].to_numpy(np.int64)
+    q_p = bulk["producer_pos"].to_numpy()[q_arc]
+    p_cap = network.producers["capacity_m3_day"].to_numpy(float)
+    p_cost = network.producers["cost_per_m3"].to_numpy(float)
+    transport_q = bulk["transport_per_m3"].to_numpy()[q_arc]
+    production_q = p_cost[q_p] if len(q_p) else np.empty(0)
+
+    # ---------------------------------------------------------------- u: unmet m3
+    if sc.allow_unmet:
+        u_h, u_day = np.nonzero(d > _EPS)
+    else:
+        u_h = u_day = np.empty(0, dtype=np.int64)
+    priority = network.hospitals["priority"].to_numpy(float)
+    penalty_u = sc.unmet_penalty_per_m3 * priority[u_h]
+
+    # ---------------------------------------------------------------- y: sites
+    y_cand = np.unique(cand_of[is_cand])
+    fixed_y = candidates["fixed_cost"].to_numpy(float)[y_cand]
+
+    # ---------------------------------------------------------------- columns
+    sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand)}
+    starts = np.cumsum([0, *sizes.values()])
+    blocks = {k: slice(int(a), int(b)) for k, a, b in zip(sizes, starts[:-1], starts[1:])}
+    n_col = np.arange(sizes["n"]) + blocks["n"].start
+    q_col = np.arange(sizes["q"]) + blocks["q"].start
+    u_col = np.arange(sizes["u"]) + blocks["u"].start
+    y_col_of_cand = np.full(len(candidates), -1, dtype=np.int64)
+    y_col_of_cand[y_cand] = np.arange(sizes["y"]) + blocks["y"].start
+
+    zeros = {k: np.zeros(v) for k, v in sizes.items()}
+    parts = {
+        "transport": np.concatenate([transport_n, transport_q, zeros["u"], zeros["y"]]),
+        "production": np.concatenate([production_n, production_q, zeros["u"], zeros["y"]]),
+        "filling": np.concatenate([filling_n, zeros["q"], zeros["u"], zeros["y"]]),
+        "unmet_penalty": np.concatenate([zeros["n"], zeros["q"], penalty_u, zeros["y"]]),
+        "fixed": np.concatenate([zeros["n"], zeros["q"], zeros["u"], fixed_y]),
+    }
+    cost = sum(parts.values())
+    lower = np.zeros(len(cost))
+    upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), d[u_h, u_day],
+                            np.ones(sizes["y"])])
+    integer = np.zeros(len(cost), dtype=bool)
+    integer[blocks["y"]] = True
+    if sc.integer_cylinders:
+        integer[blocks["n"]] = True
+
+    # ---------------------------------------------------------------- rows
+    rows = _Rows()
+    # demand: cyl * sum_f n + u >= d
+    dem_h, dem_t = np.nonzero(d > _EPS)
+    dem_row_of = np.full(h_count * n_days, -1, dtype=np.int64)
+    dem_row_of[dem_h * n_days + dem_t] = np.arange(len(dem_h))
+    rows.add("demand", len(dem_h), d[dem_h, dem_t], np.inf, [
+        (dem_row_of[n_h * n_days + n_day], n_col, cyl_m3),
+        (dem_row_of[u_h * n_days + u_day], u_col, 1.0),
+    ])
+    # station fill: sum_h n <= fill capacity (finite capacities only)
+    st_n = ~is_cand
+    finite = np.isfinite(st_fill_cap[st_row_s]) if len(st_row_s) else np.zeros(0, bool)
+    fill_rows = np.full(len(st_keys), -1, dtype=np.int64)
+    fill_rows[finite] = np.arange(int(finite.sum()))
+    sel = st_n & (fill_rows[np.maximum(st_row_of_n, 0)] >= 0) if len(st_keys) else st_n & False
+    rows.add("station_fill", int(finite.sum()), -np.inf, st_fill_cap[st_row_s[finite]], [
+        (fill_rows[st_row_of_n[sel]], n_col[sel], 1.0),
+    ])
+    # station supply: cyl * sum_h n - sum_p q <= 0
+    rows.add("station_supply", len(st_keys), -np.inf, 0.0, [
+        (st_row_of_n[st_n], n_col[st_n], cyl_m3),
+        (q_st_row, q_col, -1.0),
+    ])
+    # producer: sum_s q <= capacity
+    p_keys, p_row_of_q = np.unique(q_p * n_days + q_day, return_inverse=True)
+    rows.add("producer", len(p_keys), -np.inf, p_cap[p_keys // n_days] if len(p_keys) else 0.0,
+             [(p_row_of_q, q_col, 1.0)])
+    # candidate capacity and filling, linked to y
+    c_keys, c_row_of_n = np.unique(cand_of[is_cand] * n_days + n_day[is_cand],
+                                   return_inverse=True)
+    c_of_row = c_keys // n_days
+    c_n_col = n_col[is_cand]
+    rows.add("candidate_capacity", len(c_keys), -np.inf, 0.0, [
+        (c_row_of_n, c_n_col, cyl_m3),
+        (np.arange(len(c_keys)), y_col_of_cand[c_of_row], -c_cap[c_of_row]),
+    ])
+    c_finite = np.isfinite(c_fill_cap[c_of_row]) if len(c_keys) else np.zeros(0, bool)
+    cf_rows = np.full(len(c_keys), -1, dtype=np.int64)
+    cf_rows[c_finite] = np.arange(int(c_finite.sum()))
+    sel_c = cf_rows[c_row_of_n] >= 0
+    rows.add("candidate_fill", int(c_finite.sum()), -np.inf, 0.0, [
+        (cf_rows[c_row_of_n[sel_c]], c_n_col[sel_c], 1.0),
+        (np.arange(int(c_finite.sum())), y_col_of_cand[c_of_row[c_finite]],
+         -c_fill_cap[c_of_row[c_finite]]),
+    ])
+    # strong linking: n[c,h,t] <= upper * y[c]
+    link = np.flatnonzero(is_cand & (n_upper > 0))
+    rows.add("candidate_link", len(link), -np.inf, 0.0, [
+        (np.arange(len(link)), n_col[link], 1.0),
+        (np.arange(len(link)), y_col_of_cand[cand_of[link]], -n_upper[link]),
+    ])
+    if sc.budget is not None and sizes["y"]:
+        rows.add("budget", 1, -np.inf, sc.budget,
+                 [(np.zeros(sizes["y"]), y_col_of_cand[y_cand], fixed_y)])
+    if sc.max_new_sites is not None and sizes["y"]:
+        rows.add("max_new_sites", 1, -np.inf, float(sc.max_new_sites),
+                 [(np.zeros(sizes["y"]), y_col_of_cand[y_cand], 1.0)])
+
+    a_row, a_col, a_val, row_lower, row_upper = rows.arrays()
+    keep = a_val != 0
+    return LinearModel(
+        network=network, arcs=arcs, net_demand_m3=d,
+        cost=cost, lower=lower, upper=upper, integer=integer,
+        a_row=a_row[keep], a_col=a_col[keep], a_val=a_val[keep],
+        row_lower=row_lower, row_upper=row_upper, blocks=blocks, row_blocks=rows.blocks,
+        n_arc=arc_idx.astype(np.int64), n_day=n_day.astype(np.int64),
+        q_arc=q_arc, q_day=q_day,
+        u_hospital=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
+        y_candidate=y_cand.astype(np.int64), parts=parts,
+    )

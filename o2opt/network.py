@@ -1,0 +1,148 @@
+"""The validated input: typed facility tables plus the frozen ``[model]`` parameters.
+
+A :class:`Network` is what every later step reads. Build one with
+:func:`o2opt.read_network` (a folder or GeoPackage) or :func:`o2opt.from_frames`
+(DataFrames / GeoDataFrames); both validate, so a ``Network`` in hand is always consistent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["Network", "Scenario"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The ``[model]`` parameters of a scenario (MODEL.md); every field has its default.
+
+    Examples
+    --------
+    >>> s = Scenario(horizon_days=7)
+    >>> s.horizon_days, s.cylinder_m3, s.allow_unmet
+    (7, 6.8, True)
+    >>> s.replace(budget=1e6).budget
+    1000000.0
+    """
+
+    horizon_days: int = 1
+    cylinder_m3: float = 6.8
+    cost_per_cylinder_km: float = 0.05
+    bulk_cost_per_m3_km: float = 0.002
+    unmet_penalty_per_m3: float = 1000.0
+    allow_unmet: bool = True
+    demand_multiplier: float = 1.0
+    circuity: float = 1.3
+    max_delivery_km: float | None = None
+    budget: float | None = None
+    max_new_sites: int | None = None
+    integer_cylinders: bool = False
+    routes_only: bool = False
+    solver: str = "highs"
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with ``changes`` applied, checked like ``scenario.toml`` would be."""
+        from o2opt.validate import check_model  # noqa: PLC0415  (validate imports this module)
+
+        return check_model({**self.as_dict(), **changes}, source="Scenario.replace")
+
+    def as_dict(self, *, skip_none: bool = False) -> dict[str, Any]:
+        """The parameters as a plain dict (``skip_none`` drops unset optional keys)."""
+        d = dataclasses.asdict(self)
+        return {k: v for k, v in d.items() if v is not None} if skip_none else d
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated oxygen supply network.
+
+    Attributes are pandas DataFrames with the columns declared in :mod:`o2opt.schema`
+    (ids as strings, numbers as float64, missing optional values filled with defaults),
+    and the :class:`Scenario`.
+
+    Examples
+    --------
+    >>> import pandas as pd, o2opt
+    >>> net = o2opt.from_frames(
+    ...     hospitals=pd.DataFrame({"id": ["H1"], "lat": [33.3], "lon": [44.4],
+    ...                             "demand_m3_day": [50.0]}))
+    >>> net
+    Network(1 hospitals, 0 producers, 0 stations, 0 candidates, 0 routes, 1 days)
+    """
+
+    hospitals: pd.DataFrame
+    producers: pd.DataFrame
+    stations: pd.DataFrame
+    candidates: pd.DataFrame
+    routes: pd.DataFrame
+    demand: pd.DataFrame
+    scenario: Scenario = field(default_factory=Scenario)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({len(self.hospitals)} hospitals, {len(self.producers)} producers, "
+            f"{len(self.stations)} stations, {len(self.candidates)} candidates, "
+            f"{len(self.routes)} routes, {self.scenario.horizon_days} days)"
+        )
+
+    def with_model(self, **changes: Any) -> Network:
+        """A copy of the network with ``[model]`` parameters changed (tables shared).
+
+        Examples
+        --------
+        >>> import pandas as pd, o2opt
+        >>> net = o2opt.from_frames(hospitals=pd.DataFrame(
+        ...     {"id": ["H1"], "lat": [33.3], "lon": [44.4], "demand_m3_day": [50.0]}))
+        >>> net.with_model(demand_multiplier=2).scenario.demand_multiplier
+        2.0
+        """
+        return dataclasses.replace(self, scenario=self.scenario.replace(**changes))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The input tables by name, as MODEL.md names them."""
+        return {
+            "hospitals": self.hospitals,
+            "demand": self.demand,
+            "producers": self.producers,
+            "stations": self.stations,
+            "candidates": self.candidates,
+            "routes": self.routes,
+        }
+
+    def net_demand_m3(self) -> np.ndarray:
+        """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array.
+
+        ``max(0, demand_multiplier * demand[h, t] - onsite_m3_day[h])``, where
+        ``demand[h, t]`` comes from the demand table when it has rows (a missing
+        hospital-day is 0) and from ``demand_m3_day`` otherwise. Demand rows for days at
+        or beyond ``horizon_days`` are ignored.
+        """
+        n_days = self.scenario.horizon_days
+        h = self.hospitals
+        if len(self.demand):
+            gross = np.zeros((len(h), n_days))
+            pos = pd.Index(h["id"]).get_indexer(self.demand["hospital"])
+            day = self.demand["day"].to_numpy(dtype=np.int64)
+            keep = day < n_days
+            gross[pos[keep], day[keep]] = self.demand["demand_m3"].to_numpy()[keep]
+        else:
+            gross = np.repeat(h["demand_m3_day"].to_numpy(dtype=float)[:, None], n_days, axis=1)
+        onsite = h["onsite_m3_day"].to_numpy(dtype=float)[:, None]
+        return np.maximum(0.0, self.scenario.demand_multiplier * gross - onsite)
+
+    def to_folder(self, folder: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the network as a scenario folder; see :func:`o2opt.io.write_folder`."""
+        from o2opt.io import write_folder  # noqa: PLC0415
+
+        return write_folder(self, folder, overwrite=overwrite)

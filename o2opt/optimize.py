@@ -1,0 +1,86 @@
+"""The pipeline in one call: network → arcs → model → solver → :class:`Solution`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from o2opt.geo import build_arcs
+from o2opt.model.build import build
+from o2opt.network import Network
+from o2opt.solution import Solution
+from o2opt.solve import solve
+
+__all__ = ["optimize"]
+
+log = logging.getLogger(__name__)
+
+
+def optimize(network: Network, *, solver: str | None = None, backend: str | None = None,
+             time_limit_s: float | None = None, mip_gap: float | None = None,
+             threads: int | None = None, verbose: bool = False) -> Solution:
+    """Solve the canonical model of ``network`` and return the :class:`Solution`.
+
+    Solver options default to the scenario's ``[model]`` values (see
+    :func:`o2opt.solve.solve`). When unmet demand is forbidden and the model is
+    infeasible, the solution's ``message`` names the hospitals whose demand cannot be met.
+
+    Examples
+    --------
+    >>> import pandas as pd, o2opt
+    >>> net = o2opt.from_frames(
+    ...     hospitals=pd.DataFrame({"id": ["H1"], "lat": [33.30], "lon": [44.40],
+    ...                             "demand_m3_day": [68.0]}),
+    ...     stations=pd.DataFrame({"id": ["S1"], "lat": [33.31], "lon": [44.40],
+    ...                            "fill_capacity_cyl_day": [100.0]}),
+    ...     producers=pd.DataFrame({"id": ["P1"], "lat": [33.40], "lon": [44.40],
+    ...                             "capacity_m3_day": [40.0]}))
+    >>> sol = optimize(net)
+    >>> sol.status, sol.summary()["delivered_m3"], sol.summary()["unmet_m3"]
+    ('optimal', 40.0, 28.0)
+    """
+    start = time.perf_counter()
+    arcs = build_arcs(network)
+    lm = build(network, arcs)
+    build_s = time.perf_counter() - start
+    log.info("built model: %d variables, %d constraints, %d non-zeros (%.2f s)",
+             lm.num_col, lm.num_row, len(lm.a_val), build_s)
+    result = solve(lm, solver=solver, backend=backend, time_limit_s=time_limit_s,
+                   mip_gap=mip_gap, threads=threads, verbose=verbose)
+    message = result.message
+    if result.status == "infeasible" and not network.scenario.allow_unmet:
+        message = _explain_shortfall(network, lm, solver, backend, time_limit_s)
+        log.warning("infeasible: %s", message)
+    return Solution(network, lm, result, {"build": build_s}, message)
+
+
+def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | None,
+                       time_limit_s: float | None) -> str:
+    """Say which demand cannot be met: re-solve allowing unmet demand and list the gaps."""
+    d = lm.net_demand_m3
+    ids = network.hospitals["id"].to_numpy()
+    reachable = np.zeros(len(ids), dtype=bool)
+    reachable[lm.arcs.cylinder["hospital_pos"].to_numpy()] = True
+    stranded = np.flatnonzero((d.sum(axis=1) > 0) & ~reachable)
+    parts = []
+    if len(stranded):
+        names = ", ".join(map(str, ids[stranded[:10]]))
+        more = f" and {len(stranded) - 10} more" if len(stranded) > 10 else ""
+        parts.append(f"{len(stranded)} hospital(s) with demand have no delivery arc "
+                     f"(check max_delivery_km / routes): {names}{more}")
+    relaxed = optimize(network.with_model(allow_unmet=True), solver=solver, backend=backend,
+                       time_limit_s=time_limit_s)
+    if relaxed.has_solution:
+        short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
+        if len(short):
+            worst = short.sort_values("unmet_m3", ascending=False).head(10)
+            listed = "; ".join(f"{r.hospital} day {r.day}: {r.unmet_m3:,.1f} m3 short"
+                               for r in worst.itertuples())
+            more = f" (and {len(short) - 10} more)" if len(short) > 10 else ""
+            parts.append(f"with unmet demand allowed, the best plan still leaves "
+                         f"{short['unmet_m3'].sum():,.1f} m3 unmet over {len(short)} "
+                         f"hospital-days: {listed}{more}")
+    return ("unmet demand is not allowed, but supply cannot cover it: " + "; ".join(parts)
+            if parts else "infeasible")

@@ -1,0 +1,267 @@
+"""The declared shape of every input table and of the ``[model]`` parameters.
+
+One declaration per column — name, dtype, unit, default, bounds, description — used by
+:mod:`o2opt.validate` to check and convert, by :mod:`o2opt.io` to write, and by the docs
+(:func:`markdown`) to describe the input format. MODEL.md is the contract these follow.
+
+Examples
+--------
+>>> TABLES["hospitals"].required
+('id', 'lat', 'lon', 'demand_m3_day')
+>>> TABLES["candidates"].column("fill_capacity_cyl_day").default
+inf
+>>> MODEL_KEYS["cylinder_m3"].default
+6.8
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table", "markdown"]
+
+Dtype = Literal["str", "float", "int"]
+REQUIRED = object()  # sentinel: the column has no default
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    ``minimum``/``maximum`` bound the value (inclusive); ``positive`` demands ``> 0``.
+    ``default`` is :data:`REQUIRED` for a column that must be given.
+    """
+
+    name: str
+    dtype: Dtype
+    unit: str
+    description: str
+    default: Any = REQUIRED
+    minimum: float | None = None
+    maximum: float | None = None
+    positive: bool = False
+    allow_inf: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input table: its file name, its columns and the column(s) that key its rows."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _id(what: str) -> Column:
+    return Column("id", "str", "", f"unique id of the {what} (unique across all facility tables)")
+
+
+def _lat() -> Column:
+    return Column("lat", "float", "degree", "WGS84 latitude", minimum=-90, maximum=90)
+
+
+def _lon() -> Column:
+    return Column("lon", "float", "degree", "WGS84 longitude", minimum=-180, maximum=180)
+
+
+def _name() -> Column:
+    return Column("name", "str", "", "display name", default="")
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "hospitals",
+            "Places that consume oxygen (the only required table).",
+            (
+                _id("hospital"),
+                _lat(),
+                _lon(),
+                Column("demand_m3_day", "float", "m3/day", "oxygen need per day", minimum=0),
+                _name(),
+                Column("region", "str", "", "governorate or other region label", default=""),
+                Column(
+                    "onsite_m3_day", "float", "m3/day",
+                    "own production (e.g. a PSA plant) netted off demand", default=0.0, minimum=0,
+                ),
+                Column(
+                    "priority", "float", "", "weight on the unmet-demand penalty",
+                    default=1.0, minimum=0,
+                ),
+            ),
+            ("id",),
+        ),
+        Table(
+            "demand",
+            "Demand per hospital and day; replaces demand_m3_day when it has rows.",
+            (
+                Column("hospital", "str", "", "hospital id"),
+                Column("day", "int", "day", "day index 0..horizon_days-1", minimum=0),
+                Column("demand_m3", "float", "m3", "oxygen need on that day", minimum=0),
+            ),
+            ("hospital", "day"),
+        ),
+        Table(
+            "producers",
+            "Existing bulk oxygen sources (air-separation plants, large PSA plants).",
+            (
+                _id("producer"),
+                _lat(),
+                _lon(),
+                Column("capacity_m3_day", "float", "m3/day", "production capacity", minimum=0),
+                _name(),
+                Column("kind", "str", "", "e.g. ASU or PSA", default=""),
+                Column("cost_per_m3", "float", "money/m3", "production cost", default=0.0,
+                       minimum=0),
+            ),
+            ("id",),
+        ),
+        Table(
+            "stations",
+            "Cylinder filling stations, supplied in bulk by producers.",
+            (
+                _id("station"),
+                _lat(),
+                _lon(),
+                Column("fill_capacity_cyl_day", "float", "cylinders/day", "filling capacity",
+                       minimum=0),
+                _name(),
+                Column("fill_cost_per_cyl", "float", "money/cylinder", "cost of filling one cylinder",
+                       default=0.0, minimum=0),
+            ),
+            ("id",),
+        ),
+        Table(
+            "candidates",
+            "Possible new plants that produce and fill cylinders themselves.",
+            (
+                _id("candidate"),
+                _lat(),
+                _lon(),
+                Column("capacity_m3_day", "float", "m3/day", "production capacity if opened",
+                       minimum=0),
+                Column("fixed_cost", "float", "money", "cost of opening the site", minimum=0),
+                _name(),
+                Column("kind", "str", "", "e.g. PSA", default=""),
+                Column("cost_per_m3", "float", "money/m3", "production cost", default=0.0,
+                       minimum=0),
+                Column("fill_capacity_cyl_day", "float", "cylinders/day",
+                       "filling capacity (empty: unlimited)", default=math.inf, minimum=0,
+                       allow_inf=True),
+            ),
+            ("id",),
+        ),
+        Table(
+            "routes",
+            "Explicit arcs: replace the computed distance or cost of an arc, or list the arcs "
+            "that exist when routes_only is true.",
+            (
+                Column("origin", "str", "", "filling point (cylinder arc) or producer (bulk arc)"),
+                Column("destination", "str", "", "hospital (cylinder arc) or station (bulk arc)"),
+                Column("distance_km", "float", "km", "replaces the computed distance",
+                       default=math.nan, minimum=0),
+                Column("cost_per_unit", "float", "money/unit",
+                       "replaces the transport cost of one cylinder (cylinder arc) or one m3 "
+                       "(bulk arc)", default=math.nan, minimum=0),
+            ),
+            ("origin", "destination"),
+        ),
+    )
+}
+
+#: Tables whose ``id`` column names a facility (ids are unique across all of them).
+FACILITY_TABLES = ("hospitals", "producers", "stations", "candidates")
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """One key of the ``[model]`` table of ``scenario.toml``."""
+
+    name: str
+    kind: Literal["int", "float", "bool", "str"]
+    default: Any
+    description: str
+    minimum: float | None = None
+    positive: bool = False
+    optional: bool = False  # ``None`` (absent) is a valid value
+    choices: tuple[str, ...] = field(default=())
+
+
+MODEL_KEYS: dict[str, ModelKey] = {
+    k.name: k
+    for k in (
+        ModelKey("horizon_days", "int", 1, "number of days D", positive=True),
+        ModelKey("cylinder_m3", "float", 6.8, "m3 of gas per cylinder (J size: 6.8)",
+                 positive=True),
+        ModelKey("cost_per_cylinder_km", "float", 0.05,
+                 "delivery cost of one cylinder per km, filling point to hospital", minimum=0),
+        ModelKey("bulk_cost_per_m3_km", "float", 0.002,
+                 "cost of moving 1 m3 from producer to station per km", minimum=0),
+        ModelKey("unmet_penalty_per_m3", "float", 1000.0,
+                 "cost of 1 m3 of unmet demand, times the hospital's priority", minimum=0),
+        ModelKey("allow_unmet", "bool", True, "false: unmet demand is forbidden"),
+        ModelKey("demand_multiplier", "float", 1.0, "scales every demand figure", minimum=0),
+        ModelKey("circuity", "float", 1.3, "road km per great-circle km", positive=True),
+        ModelKey("max_delivery_km", "float", None, "cylinder arcs longer than this do not exist",
+                 positive=True, optional=True),
+        ModelKey("budget", "float", None, "upper bound on the fixed cost of opened candidates",
+                 minimum=0, optional=True),
+        ModelKey("max_new_sites", "int", None, "upper bound on the number of opened candidates",
+                 minimum=0, optional=True),
+        ModelKey("integer_cylinders", "bool", False, "cylinder counts integral"),
+        ModelKey("routes_only", "bool", False, "only the arcs listed in routes.csv exist"),
+        ModelKey("solver", "str", "highs", "solver: highs or cbc", choices=("highs", "cbc")),
+        ModelKey("time_limit_s", "float", None, "solver time limit in seconds", positive=True,
+                 optional=True),
+        ModelKey("mip_gap", "float", None, "relative MIP gap at which to stop", minimum=0,
+                 optional=True),
+        ModelKey("threads", "int", None, "solver threads", positive=True, optional=True),
+    )
+}
+
+
+def markdown() -> str:
+    """Describe every table and ``[model]`` key as Markdown (used to build ``docs/input.md``).
+
+    Examples
+    --------
+    >>> "| demand_m3_day | float | m3/day | required |" in markdown()
+    True
+    """
+    out: list[str] = []
+    for table in TABLES.values():
+        out += [f"### `{table.file}`", "", table.description, "",
+                "| column | dtype | unit | default | description |", "|---|---|---|---|---|"]
+        for c in table.columns:
+            default = "required" if c.required else ("empty" if c.default == "" else c.default)
+            out.append(f"| {c.name} | {c.dtype} | {c.unit} | {default} | {c.description} |")
+        out.append("")
+    out += ["### `scenario.toml`, table `[model]`", "",
+            "| key | type | default | description |", "|---|---|---|---|"]
+    for k in MODEL_KEYS.values():
+        default = "none" if k.default is None else str(k.default).lower()
+        out.append(f"| {k.name} | {k.kind} | {default} | {k.description} |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,297 @@
+"""Results as DataFrames, a cost breakdown, a summary, and result folders (MODEL.md).
+
+A :class:`Solution` keeps the network, the model and the solver's answer; its tables are
+computed on first use. :meth:`Solution.to_folder` writes exactly the files MODEL.md lists,
+through a temporary folder renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from o2opt.io import atomic_folder
+from o2opt.model.build import LinearModel
+from o2opt.network import Network
+from o2opt.solve import SolveResult
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+
+__all__ = ["COST_PARTS", "Solution"]
+
+log = logging.getLogger(__name__)
+
+#: The parts of the objective, in the order summary.json lists them.
+COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
+_TINY = 1e-9
+
+
+class Solution:
+    """The answer to one scenario.
+
+    Attributes
+    ----------
+    network : Network
+        What was solved.
+    status : str
+        ``optimal``, ``feasible``, ``infeasible`` or ``no_solution``.
+    objective : float or None
+        Total cost; the :attr:`cost` parts add up to it.
+    mip_gap : float or None
+        Relative gap of a MILP answer (``None`` for an LP).
+    message : str
+        The solver's word, and for an infeasible scenario which demand cannot be met.
+    seconds : dict
+        Wall seconds by step: ``load``, ``build``, ``solve``, ``write``.
+
+    Examples
+    --------
+    >>> import o2opt
+    >>> sol = o2opt.optimize(o2opt.read_network(o2opt.datasets.demo_folder()))
+    >>> sol.status
+    'optimal'
+    >>> abs(sum(sol.cost.values()) - sol.objective) <= 1e-6 * sol.objective
+    True
+    >>> list(sol.service.columns)
+    ['hospital', 'day', 'demand_m3', 'delivered_m3', 'unmet_m3']
+    """
+
+    def __init__(self, network: Network, model: LinearModel, result: SolveResult,
+                 seconds: dict[str, float] | None = None, message: str = ""):
+        self.network = network
+        self.model = model
+        self.result = result
+        self.status = result.status
+        self.mip_gap = result.mip_gap
+        self.message = message or result.message
+        self.seconds: dict[str, float] = {"load": 0.0, "build": 0.0, "solve": result.seconds,
+                                          "write": 0.0, **(seconds or {})}
+        self._x = _clean(result.x, model) if result.x is not None else None
+
+    def __repr__(self) -> str:
+        obj = "none" if self.objective is None else f"{self.objective:,.2f}"
+        return f"<Solution {self.status}, objective {obj}, {self.network!r}>"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a plan exists (status ``optimal`` or ``feasible``)."""
+        return self._x is not None
+
+    @property
+    def objective(self) -> float | None:
+        return None if self._x is None else float(sum(self.cost.values()))
+
+    def _block(self, name: str) -> np.ndarray:
+        if self._x is None:
+            raise ValueError(f"no solution: status is {self.status!r}")
+        return self._x[self.model.blocks[name]]
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def cost(self) -> dict[str, float]:
+        """Objective split into ``unmet_penalty``, ``transport``, ``production``,
+        ``filling`` and ``fixed`` (summing to :attr:`objective`); empty without a plan."""
+        if self._x is None:
+            return {}
+        return {k: float(self.model.parts[k] @ self._x) for k in COST_PARTS}
+
+    @cached_property
+    def deliveries(self) -> pd.DataFrame:
+        """Cylinder deliveries: source, hospital, day, cylinders, m3, km, cost."""
+        lm, n = self.model, self._block("n")
+        used = np.flatnonzero(n > _TINY)
+        arcs = lm.arcs.cylinder.iloc[lm.n_arc[used]]
+        col = lm.blocks["n"].start + used
+        return pd.DataFrame({
+            "source": arcs["source"].to_numpy(), "hospital": arcs["hospital"].to_numpy(),
+            "day": lm.n_day[used], "cylinders": n[used],
+            "m3": n[used] * self.network.scenario.cylinder_m3, "km": arcs["km"].to_numpy(),
+            "cost": lm.cost[col] * n[used],
+        })
+
+    @cached_property
+    def bulk(self) -> pd.DataFrame:
+        """Bulk flows from producers to stations: producer, station, day, m3, km, cost."""
+        lm, q = self.model, self._block("q")
+        used = np.flatnonzero(q > _TINY)
+        arcs = lm.arcs.bulk.iloc[lm.q_arc[used]]
+        col = lm.blocks["q"].start + used
+        return pd.DataFrame({
+            "producer": arcs["producer"].to_numpy(), "station": arcs["station"].to_numpy(),
+            "day": lm.q_day[used], "m3": q[used], "km": arcs["km"].to_numpy(),
+            "cost": lm.cost[col] * q[used],
+        })
+
+    @cached_property
+    def service(self) -> pd.DataFrame:
+        """Per hospital and day: net demand_m3, delivered_m3 and unmet_m3."""
+        lm, n = self.model, self._block("n")
+        d = lm.net_demand_m3
+        n_h, n_days = d.shape
+        delivered = np.zeros(n_h * n_days)
+        hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
+        np.add.at(delivered, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
+        delivered = delivered.reshape(n_h, n_days)
+        unmet = np.maximum(0.0, d - delivered)
+        unmet[unmet <= _TINY * np.maximum(1.0, d)] = 0.0
+        ids = self.network.hospitals["id"].to_numpy()
+        return pd.DataFrame({
+            "hospital": np.repeat(ids, n_days), "day": np.tile(np.arange(n_days), n_h),
+            "demand_m3": d.ravel(), "delivered_m3": delivered.ravel(), "unmet_m3": unmet.ravel(),
+        })
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """Candidate sites: candidate, opened (bool), fixed_cost."""
+        cands = self.network.candidates
+        opened = np.zeros(len(cands), dtype=bool)
+        opened[self.model.y_candidate] = self._block("y") > 0.5
+        return pd.DataFrame({"candidate": cands["id"].to_numpy(), "opened": opened,
+                             "fixed_cost": cands["fixed_cost"].to_numpy()})
+
+    @cached_property
+    def utilization(self) -> pd.DataFrame:
+        """Per facility and day: used and capacity (m³ for producers and candidates,
+        cylinders for stations; ``unit`` says which) and their ratio ``share``."""
+        lm, net = self.model, self.network
+        n_days = net.scenario.horizon_days
+        cyl_m3 = net.scenario.cylinder_m3
+        n, q = self._block("n"), self._block("q")
+        n_stations = len(net.stations)
+        src = lm.arcs.cylinder["source_pos"].to_numpy()[lm.n_arc]
+        fill_used = np.zeros((n_stations + len(net.candidates)) * n_days)
+        np.add.at(fill_used, src * n_days + lm.n_day, n)
+        fill_used = fill_used.reshape(-1, n_days)
+        prod_used = np.zeros(len(net.producers) * n_days)
+        np.add.at(prod_used, lm.arcs.bulk["producer_pos"].to_numpy()[lm.q_arc] * n_days
+                  + lm.q_day, q)
+        opened = self.sites["opened"].to_numpy()
+        frames = [
+            _util(net.producers["id"], "producer", prod_used.reshape(-1, n_days),
+                  net.producers["capacity_m3_day"].to_numpy(), "m3"),
+            _util(net.stations["id"], "station", fill_used[:n_stations],
+                  net.stations["fill_capacity_cyl_day"].to_numpy(), "cylinders"),
+            _util(net.candidates["id"], "candidate", fill_used[n_stations:] * cyl_m3,
+                  np.where(opened, net.candidates["capacity_m3_day"].to_numpy(), 0.0), "m3"),
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["share"] = np.where(out["capacity"] > 0, out["used"] / out["capacity"], np.nan)
+        return out
+
+    # ------------------------------------------------------------------ summary
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json`` (MODEL.md, "Results")."""
+        from o2opt import __version__  # noqa: PLC0415
+
+        lm = self.model
+        out: dict[str, Any] = {
+            "status": self.status,
+            "objective": self.objective,
+            "mip_gap": self.mip_gap if lm.is_mip else None,
+            "cost": self.cost if self.has_solution else dict.fromkeys(COST_PARTS),
+            "demand_m3": float(lm.net_demand_m3.sum()),
+            "delivered_m3": None,
+            "unmet_m3": None,
+            "opened": [],
+            "solver": self.result.solver,
+            "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+            "variables": lm.num_col,
+            "constraints": lm.num_row,
+            "message": self.message,
+            "horizon_days": self.network.scenario.horizon_days,
+            "o2opt_version": __version__,
+        }
+        if self.has_solution:
+            out["delivered_m3"] = float(self.service["delivered_m3"].sum())
+            out["unmet_m3"] = float(self.service["unmet_m3"].sum())
+            out["opened"] = self.sites.loc[self.sites["opened"], "candidate"].tolist()
+        return out
+
+    def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False) -> Path:
+        """Write the result files of MODEL.md to ``folder``.
+
+        Everything is written to a temporary sibling folder first and renamed into place,
+        so an interrupted write never leaves a partial result. An existing folder is
+        replaced only if it is empty or holds an earlier o2opt result; anything else raises
+        :class:`~o2opt.errors.OutputError` before writing. Without a solution only
+        ``summary.json`` is written.
+
+        Parameters
+        ----------
+        map_png : bool
+            Also save the map of :meth:`plot_map` as ``map.png``.
+        """
+        import time  # noqa: PLC0415
+
+        folder = Path(folder)
+        start = time.perf_counter()
+        with atomic_folder(folder, replace=_is_result_folder) as tmp:
+            if self.has_solution:
+                for name in ("deliveries", "bulk", "service", "sites", "utilization"):
+                    getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+                if map_png:
+                    from o2opt.plot import save_map  # noqa: PLC0415
+
+                    save_map(self, tmp / "map.png")
+            self.seconds["write"] = time.perf_counter() - start
+            summary = json.dumps(self.summary(), indent=2, ensure_ascii=False)
+            (tmp / "summary.json").write_text(summary + "\n", encoding="utf-8")
+        log.info("wrote %s (%.2f s)", folder, self.seconds["write"])
+        return folder
+
+    # ------------------------------------------------------------------ geo views
+    def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
+        """GeoDataFrames (WGS84) for mapping: ``facilities`` (points, with ``kind``),
+        ``deliveries`` and ``bulk`` (lines from source to destination)."""
+        from o2opt.plot import geodataframes  # noqa: PLC0415
+
+        return geodataframes(self)
+
+    def plot_map(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Static map: facilities by kind, deliveries scaled by volume, unmet demand in red.
+
+        See :func:`o2opt.plot.plot_map` for the options."""
+        from o2opt.plot import plot_map  # noqa: PLC0415
+
+        return plot_map(self, ax=ax, **kwargs)
+
+
+def _util(ids: pd.Series, kind: str, used: np.ndarray, capacity: np.ndarray,
+          unit: str) -> pd.DataFrame:
+    n_fac, n_days = used.shape
+    return pd.DataFrame({
+        "facility": np.repeat(ids.to_numpy(), n_days), "kind": kind,
+        "day": np.tile(np.arange(n_days), n_fac), "used": used.ravel(),
+        "capacity": np.repeat(capacity.astype(float), n_days), "unit": unit,
+    })
+
+
+def _clean(x: np.ndarray, lm: LinearModel) -> np.ndarray:
+    """Clip solver noise: values within bounds, integers rounded, specks set to zero."""
+    x = np.clip(x, lm.lower, lm.upper)
+    x = np.where(lm.integer, np.round(x), x)
+    x[np.abs(x) < _TINY] = 0.0
+    return x
+
+
+def _is_result_folder(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but an earlier o2opt result."""
+    known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
+             "utilization.csv", "map.png"}
+    names = {p.name for p in folder.iterdir()}
+    if "summary.json" not in names or not names <= known:
+        return False
+    try:
+        return "o2opt_version" in json.loads((folder / "summary.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False

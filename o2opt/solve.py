@@ -1,0 +1,255 @@
+"""Hand a :class:`~o2opt.model.LinearModel` to a solver and report its status honestly.
+
+Two routes:
+
+- ``backend="highspy"`` passes the sparse matrix to HiGHS in one call (the default for
+  ``solver="highs"``: no per-variable Python objects);
+- ``backend="pulp"`` builds a :class:`pulp.LpProblem` (:func:`o2opt.model.to_pulp`) and
+  solves it with PuLP's CBC or HiGHS (the default for ``solver="cbc"``).
+
+Status is one of ``optimal`` (proven, gap at most :data:`PROVEN_GAP`), ``feasible`` (a
+solution, e.g. at a time limit, with its gap when the solver reports one), ``infeasible``
+and ``no_solution`` (the solver stopped without a solution).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from o2opt.errors import SolverError
+from o2opt.model.build import LinearModel
+
+__all__ = ["PROVEN_GAP", "SOLVERS", "SolveResult", "solve"]
+
+log = logging.getLogger(__name__)
+
+SOLVERS = ("highs", "cbc")
+BACKENDS = ("highspy", "pulp")
+#: Relative MIP gap used when none is given, and the largest gap still called ``optimal``.
+PROVEN_GAP = 1e-6
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What a solver returned: status, primal values (``None`` without a solution), the
+    objective, the relative MIP gap (``None`` for an LP or when unknown), solver name and
+    wall seconds, and a message for the user."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    mip_gap: float | None
+    solver: str
+    seconds: float
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None
+
+
+def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = None,
+          time_limit_s: float | None = None, mip_gap: float | None = None,
+          threads: int | None = None, verbose: bool = False) -> SolveResult:
+    """Solve ``lm``.
+
+    Parameters
+    ----------
+    solver : {"highs", "cbc"}, optional
+        Default: the scenario's ``solver`` (itself ``"highs"`` by default).
+    backend : {"highspy", "pulp"}, optional
+        How the model reaches the solver; default ``highspy`` for HiGHS, ``pulp`` for CBC.
+    time_limit_s, mip_gap, threads : optional
+        Default: the scenario's values; ``mip_gap`` defaults to :data:`PROVEN_GAP`.
+    verbose : bool
+        Let the solver print its log.
+
+    Examples
+    --------
+    >>> import o2opt
+    >>> lm = o2opt.model.build(o2opt.read_network(o2opt.datasets.demo_folder()))
+    >>> a = solve(lm, solver="highs")
+    >>> b = solve(lm, solver="cbc")
+    >>> a.status, b.status, abs(a.objective - b.objective) <= 1e-6 * abs(a.objective)
+    ('optimal', 'optimal', True)
+    """
+    sc = lm.network.scenario
+    solver = (solver or sc.solver).lower()
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    backend = backend or ("highspy" if solver == "highs" else "pulp")
+    if backend not in BACKENDS or (solver == "cbc" and backend == "highspy"):
+        raise SolverError(f"backend {backend!r} cannot run solver {solver!r}")
+    time_limit_s = time_limit_s if time_limit_s is not None else sc.time_limit_s
+    mip_gap = mip_gap if mip_gap is not None else (
+        sc.mip_gap if sc.mip_gap is not None else PROVEN_GAP)
+    threads = threads if threads is not None else sc.threads
+    log.info("solving %d variables, %d constraints (%s) with %s via %s", lm.num_col,
+             lm.num_row, "MILP" if lm.is_mip else "LP", solver, backend)
+    start = time.perf_counter()
+    if lm.num_col == 0:
+        result = _solve_empty(lm)
+    elif backend == "highspy":
+        result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
+    else:
+        result = _solve_pulp(lm, solver, time_limit_s, mip_gap, threads, verbose)
+    seconds = time.perf_counter() - start
+    log.info("%s: %s, objective %s (%.2f s)", result.solver, result.status, result.objective,
+             seconds)
+    return SolveResult(**{**result.__dict__, "seconds": seconds})
+
+
+def _status_from_gap(gap: float | None) -> str:
+    return "optimal" if gap is None or gap <= PROVEN_GAP else "feasible"
+
+
+def _solve_empty(lm: LinearModel) -> SolveResult:
+    if np.any(lm.row_lower > 0):
+        return SolveResult("infeasible", None, None, None, "none", 0.0,
+                           "some demand has no delivery arc and unmet demand is not allowed")
+    return SolveResult("optimal", np.zeros(0), 0.0, 0.0 if lm.is_mip else None, "none", 0.0)
+
+
+# --------------------------------------------------------------------------- highspy
+_banner_shown = False
+
+
+@contextlib.contextmanager
+def _quiet_stdout(quiet: bool) -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints a banner when first constructed)."""
+    if not quiet:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (some notebook front-ends)
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _solve_highspy(lm: LinearModel, time_limit_s: float | None, mip_gap: float,
+                   threads: int | None, verbose: bool) -> SolveResult:
+    import highspy  # noqa: PLC0415
+
+    global _banner_shown
+    with _quiet_stdout(not verbose and not _banner_shown):
+        h = highspy.Highs()
+    _banner_shown = True
+    h.setOptionValue("output_flag", verbose)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    lp = highspy.HighsLp()
+    lp.num_col_ = lm.num_col
+    lp.num_row_ = lm.num_row
+    lp.col_cost_ = lm.cost
+    lp.col_lower_ = lm.lower
+    lp.col_upper_ = lm.upper
+    lp.row_lower_ = lm.row_lower
+    lp.row_upper_ = lm.row_upper
+    start, index, value = lm.csc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
+    if lm.is_mip:
+        lp.integrality_ = np.where(lm.integer, highspy.HighsVarType.kInteger,
+                                   highspy.HighsVarType.kContinuous).tolist()
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    name = f"highs {h.version()} (highspy)"
+    text = h.modelStatusToString(status)
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    gap = float(info.mip_gap) if lm.is_mip and has_solution else None
+    ms = highspy.HighsModelStatus
+    if status == ms.kInfeasible:
+        return SolveResult("infeasible", None, None, None, name, 0.0, text)
+    if status == ms.kUnboundedOrInfeasible:
+        return SolveResult("infeasible", None, None, None, name, 0.0, text)
+    if not has_solution:
+        return SolveResult("no_solution", None, None, None, name, 0.0, text)
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    objective = float(info.objective_function_value)
+    if status == ms.kOptimal:
+        state = _status_from_gap(gap) if lm.is_mip else "optimal"
+    else:
+        state = "feasible"
+    return SolveResult(state, x, objective, gap, name, 0.0, text)
+
+
+# --------------------------------------------------------------------------- PuLP
+def _solve_pulp(lm: LinearModel, solver: str, time_limit_s: float | None, mip_gap: float,
+                threads: int | None, verbose: bool) -> SolveResult:
+    import pulp  # noqa: PLC0415
+
+    from o2opt.model.pulp import to_pulp  # noqa: PLC0415
+
+    prob, variables = to_pulp(lm)
+    with tempfile.TemporaryDirectory(prefix="o2opt-") as tmp:
+        log_path = Path(tmp) / "solver.log"
+        if solver == "cbc":
+            cmd = pulp.PULP_CBC_CMD(msg=verbose, timeLimit=time_limit_s, gapRel=mip_gap,
+                                    threads=threads, logPath=str(log_path))
+            name = "cbc (PuLP)"
+        else:
+            options = {"mip_rel_gap": mip_gap}
+            if threads is not None:
+                options["threads"] = threads
+            cmd = pulp.HiGHS(msg=verbose, timeLimit=time_limit_s, **options)
+            name = "highs (PuLP)"
+        if not cmd.available():
+            raise SolverError(f"{name} is not available in this Python environment")
+        try:
+            prob.solve(cmd)
+        except pulp.PulpSolverError as e:
+            raise SolverError(f"{name} failed: {e}") from e
+        solver_log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    sol_status = prob.sol_status
+    text = pulp.LpStatus.get(prob.status, str(prob.status))
+    if sol_status == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
+        return SolveResult("infeasible", None, None, None, name, 0.0, text)
+    if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return SolveResult("no_solution", None, None, None, name, 0.0, text)
+    x = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables])
+    objective = float(lm.cost @ x)
+    if sol_status == pulp.LpSolutionOptimal:
+        gap = 0.0 if lm.is_mip else None
+        if lm.is_mip and solver == "cbc":
+            gap = _cbc_gap(solver_log, objective)
+        state = _status_from_gap(gap) if lm.is_mip else "optimal"
+    else:
+        gap = _cbc_gap(solver_log, objective) if solver == "cbc" else None
+        state = "feasible"
+    return SolveResult(state, x, objective, gap, name, 0.0, text)
+
+
+def _cbc_gap(solver_log: str, objective: float) -> float | None:
+    """Relative gap from CBC's closing "Lower bound" line (None when it is absent)."""
+    bound = re.findall(r"Lower bound:\s+(-?[0-9.eE+-]+)", solver_log)
+    if not bound:
+        return 0.0 if "Optimal solution found" in solver_log else None
+    lower = float(bound[-1])
+    return max(0.0, objective - lower) / max(1e-10, abs(objective))
