@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
 
-__all__ = ["COST_PARTS", "Solution"]
+__all__ = ["COST_PARTS", "Solution", "check_result_folder"]
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ class Solution:
             out["opened"] = self.sites.loc[self.sites["opened"], "candidate"].tolist()
         return out
 
-    def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False) -> Path:
+    def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False,
+                  map_options: dict[str, Any] | None = None) -> Path:
         """Write the result files of MODEL.md to ``folder``.
 
         Everything is written to a temporary sibling folder first and renamed into place,
@@ -230,6 +231,8 @@ class Solution:
         ----------
         map_png : bool
             Also save the map of :meth:`plot_map` as ``map.png``.
+        map_options : dict, optional
+            Keyword arguments for :func:`o2opt.plot.plot_map` (e.g. ``credit``).
         """
         import time  # noqa: PLC0415
 
@@ -242,7 +245,7 @@ class Solution:
                 if map_png:
                     from o2opt.plot import save_map  # noqa: PLC0415
 
-                    save_map(self, tmp / "map.png")
+                    save_map(self, tmp / "map.png", **(map_options or {}))
             self.seconds["write"] = time.perf_counter() - start
             summary = json.dumps(self.summary(), indent=2, ensure_ascii=False)
             (tmp / "summary.json").write_text(summary + "\n", encoding="utf-8")
@@ -282,6 +285,19 @@ def _clean(x: np.ndarray, lm: LinearModel) -> np.ndarray:
     x = np.where(lm.integer, np.round(x), x)
     x[np.abs(x) < _TINY] = 0.0
     return x
+
+
+def check_result_folder(folder: str | os.PathLike[str]) -> None:
+    """Raise :class:`~o2opt.errors.OutputError` if writing a result to ``folder`` would
+    destroy something that is not an earlier o2opt result (call before long work)."""
+    from o2opt.errors import OutputError  # noqa: PLC0415
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} exists and is not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not _is_result_folder(folder):
+        raise OutputError(f"{folder} is not empty and does not hold an o2opt result; "
+                          "choose another folder or empty it")
 
 
 def _is_result_folder(folder: Path) -> bool:

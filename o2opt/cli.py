@@ -1,0 +1,138 @@
+"""The ``o2opt`` command: a thin layer over the library.
+
+Exit status (MODEL.md): 0 a plan was found (optimal or feasible), 1 the solver found none
+(``summary.json`` says why), 2 bad input or arguments (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from o2opt import __version__, datasets
+from o2opt.errors import InputError, OutputError, SolverError
+from o2opt.io import read_network
+from o2opt.network import Network
+from o2opt.optimize import optimize
+from o2opt.solution import Solution, check_result_folder
+from o2opt.solve import SOLVERS
+
+__all__ = ["main"]
+
+log = logging.getLogger("o2opt")
+OSM_CREDIT = "Hospital locations © OpenStreetMap contributors (ODbL)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="o2opt",
+        description="Plan medical-oxygen supply chains: allocate cylinder deliveries and "
+                    "site new plants (LP/MILP).",
+    )
+    parser.add_argument("--version", action="version", version=f"o2opt {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-v", "--verbose", action="store_true",
+                       help="show debug messages and the solver log")
+        p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+
+    def solver_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--solver", choices=SOLVERS, help="default: scenario.toml, else highs")
+        p.add_argument("--backend", choices=("highspy", "pulp"),
+                       help="how the model reaches the solver (default: highspy for highs)")
+        p.add_argument("--time-limit", type=float, metavar="SECONDS", dest="time_limit_s")
+        p.add_argument("--mip-gap", type=float, metavar="GAP", help="relative MIP gap")
+        p.add_argument("--threads", type=int)
+
+    solve = sub.add_parser("solve", help="solve a scenario folder and write the results")
+    solve.add_argument("folder", type=Path, help="scenario folder (or .gpkg)")
+    solve.add_argument("--out", type=Path, required=True, help="result folder to write")
+    solve.add_argument("--map", action="store_true", help="also write map.png")
+    solver_options(solve)
+    common(solve)
+
+    validate = sub.add_parser("validate", help="check a scenario folder and report problems")
+    validate.add_argument("folder", type=Path)
+    common(validate)
+
+    demo = sub.add_parser("demo", help="solve the bundled Iraq demo scenario")
+    demo.add_argument("--out", type=Path, default=Path("o2opt-demo"),
+                      help="result folder (default: ./o2opt-demo)")
+    solver_options(demo)
+    common(demo)
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+
+
+def _load(folder: Path) -> tuple[Network, float]:
+    start = time.perf_counter()
+    network = read_network(folder)
+    seconds = time.perf_counter() - start
+    log.info("read %s: %r (%.2f s)", folder, network, seconds)
+    return network, seconds
+
+
+def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.Namespace,
+                     map_png: bool, credit: str | None = None) -> int:
+    check_result_folder(out)  # fail before solving, not after
+    solution: Solution = optimize(network, solver=args.solver, backend=args.backend,
+                                  time_limit_s=args.time_limit_s, mip_gap=args.mip_gap,
+                                  threads=args.threads, verbose=args.verbose)
+    solution.seconds["load"] = load_s
+    options = {"credit": credit} if credit else None
+    solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options)
+    s = solution.summary()
+    if solution.has_solution:
+        print(f"{s['status']}: objective {s['objective']:,.2f}; delivered "
+              f"{s['delivered_m3']:,.1f} m3, unmet {s['unmet_m3']:,.1f} of "
+              f"{s['demand_m3']:,.1f} m3; opened {len(s['opened'])} site(s) -> {out}")
+        return 0
+    print(f"{s['status']}: {s['message']} -> {out / 'summary.json'}", file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        if args.command == "validate":
+            network, _ = _load(args.folder)
+            print(f"ok: {network!r}")
+            return 0
+        if args.command == "solve":
+            network, load_s = _load(args.folder)
+            return _solve_and_write(network, load_s, args.out, args, map_png=args.map)
+        network, load_s = _load(datasets.demo_folder())
+        code = _solve_and_write(network, load_s, args.out, args, map_png=True,
+                                credit=OSM_CREDIT)
+        print(f"demo results: {args.out / 'summary.json'}, map: {args.out / 'map.png'}")
+        return code
+    except InputError as e:
+        print(f"o2opt: {e}", file=sys.stderr)
+        return 2
+    except OutputError as e:
+        print(f"o2opt: cannot write the result: {e}", file=sys.stderr)
+        return 2
+    except SolverError as e:
+        print(f"o2opt: solver error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("o2opt: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
