@@ -21,6 +21,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,8 +212,11 @@ def _solve_pulp(lm: LinearModel, solver: str, time_limit_s: float | None, mip_ga
     with tempfile.TemporaryDirectory(prefix="o2opt-") as tmp:
         log_path = Path(tmp) / "solver.log"
         if solver == "cbc":
-            cmd = pulp.PULP_CBC_CMD(msg=verbose, timeLimit=time_limit_s, gapRel=mip_gap,
-                                    threads=threads, logPath=str(log_path))
+            # PuLP 3.x warns that its bundled CBC goes away in 4.0; o2opt pins pulp<4.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                cmd = pulp.PULP_CBC_CMD(msg=verbose, timeLimit=time_limit_s, gapRel=mip_gap,
+                                        threads=threads, logPath=str(log_path))
             name = "cbc (PuLP)"
         else:
             options = {"mip_rel_gap": mip_gap}

@@ -39,8 +39,8 @@ def to_pulp(lm: LinearModel, name: str = "o2opt") -> tuple[pulp.LpProblem, list[
     for col, label in enumerate(_names(lm)):
         upper = None if np.isinf(lm.upper[col]) else float(lm.upper[col])
         cat = pulp.LpInteger if lm.integer[col] else pulp.LpContinuous
-        variables.append(pulp.LpVariable(label, lowBound=float(lm.lower[col]), upBound=upper,
-                                         cat=cat))
+        variables.append(prob.add_variable(label, lowBound=float(lm.lower[col]), upBound=upper,
+                                           cat=cat))
     nonzero = np.flatnonzero(lm.cost)
     prob.setObjective(pulp.LpAffineExpression(
         [(variables[i], float(lm.cost[i])) for i in nonzero]))

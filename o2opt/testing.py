@@ -1,0 +1,123 @@
+"""Assertion helpers for tests of code built on o2opt (as :mod:`geopandas.testing` does).
+
+They check a :class:`~o2opt.solution.Solution` against its network from the result tables
+alone, independently of the model matrix that produced it.
+
+Examples
+--------
+>>> import o2opt
+>>> from o2opt.testing import assert_solution_feasible, assert_costs_consistent
+>>> sol = o2opt.optimize(o2opt.read_network(o2opt.datasets.demo_folder()))
+>>> assert_solution_feasible(sol)
+>>> assert_costs_consistent(sol)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from o2opt.network import Network
+from o2opt.solution import Solution
+
+__all__ = ["assert_costs_consistent", "assert_network_equal", "assert_solution_feasible"]
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(message)
+
+
+def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
+    """Assert the plan keeps every constraint of the canonical model (MODEL.md).
+
+    Demand: delivered + unmet covers net demand (and unmet is zero when forbidden);
+    station filling and supply; producer and candidate capacity, candidates used only
+    when opened; budget and site limits. ``tol`` is relative to the quantity checked.
+    """
+    if not solution.has_solution:
+        _fail(f"no solution to check (status {solution.status!r})")
+    net, sc = solution.network, solution.network.scenario
+    cyl = sc.cylinder_m3
+
+    def close_le(lhs: pd.Series | np.ndarray, rhs: pd.Series | np.ndarray, what: str) -> None:
+        lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
+        bad = lhs > rhs + tol * np.maximum(1.0, np.abs(rhs))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            _fail(f"{what}: {lhs[i]:.9g} > {rhs[i]:.9g} ({int(bad.sum())} violations)")
+
+    svc = solution.service
+    expected = net.net_demand_m3().ravel()
+    close_le(np.abs(svc["demand_m3"] - expected), np.zeros(len(svc)), "service.demand_m3")
+    close_le(svc["demand_m3"], svc["delivered_m3"] + svc["unmet_m3"],
+             "demand not covered by delivered + unmet")
+    if not sc.allow_unmet:
+        close_le(svc["unmet_m3"], np.zeros(len(svc)), "unmet demand although forbidden")
+    if (solution.deliveries["cylinders"] < -tol).any() or (solution.bulk["m3"] < -tol).any():
+        _fail("negative flow")
+    if sc.integer_cylinders:
+        c = solution.deliveries["cylinders"]
+        close_le(np.abs(c - np.round(c)), np.zeros(len(c)), "fractional cylinders")
+
+    days = range(sc.horizon_days)
+    filled = solution.deliveries.groupby(["source", "day"])["cylinders"].sum()
+    inflow = solution.bulk.groupby(["station", "day"])["m3"].sum()
+    produced = solution.bulk.groupby(["producer", "day"])["m3"].sum()
+    index = pd.MultiIndex.from_product
+
+    st = net.stations.set_index("id")
+    if len(st):
+        idx = index([st.index, days], names=["id", "day"])
+        fills = filled.reindex(idx, fill_value=0.0)
+        cap = st["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+        close_le(fills, cap, "station fill capacity")
+        close_le(cyl * fills, inflow.reindex(idx, fill_value=0.0), "station supply")
+    pr = net.producers.set_index("id")
+    if len(pr):
+        idx = index([pr.index, days], names=["id", "day"])
+        close_le(produced.reindex(idx, fill_value=0.0),
+                 pr["capacity_m3_day"].reindex(idx.get_level_values(0)).to_numpy(),
+                 "producer capacity")
+    ca = net.candidates.set_index("id")
+    if len(ca):
+        opened = solution.sites.set_index("candidate")["opened"].reindex(ca.index)
+        idx = index([ca.index, days], names=["id", "day"])
+        fills = filled.reindex(idx, fill_value=0.0)
+        is_open = opened.reindex(idx.get_level_values(0)).to_numpy(dtype=float)
+        close_le(cyl * fills, is_open * ca["capacity_m3_day"].reindex(
+            idx.get_level_values(0)).to_numpy(), "candidate capacity (or used while closed)")
+        fill_cap = ca["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+        close_le(fills, np.where(is_open > 0, fill_cap, 0.0), "candidate fill capacity")
+        if sc.budget is not None:
+            close_le([ca.loc[opened, "fixed_cost"].sum()], [sc.budget], "budget")
+        if sc.max_new_sites is not None:
+            close_le([opened.sum()], [sc.max_new_sites], "max_new_sites")
+
+
+def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:
+    """Assert the cost parts add up to the objective and the flow tables price the plan.
+
+    The ``cost`` columns of deliveries and bulk plus the penalty and fixed costs must
+    add up to the objective.
+    """
+    if not solution.has_solution:
+        _fail(f"no solution to check (status {solution.status!r})")
+    obj = solution.objective
+    assert obj is not None
+    total = sum(solution.cost.values())
+    if not math.isclose(total, obj, rel_tol=rtol, abs_tol=rtol):
+        _fail(f"cost parts add up to {total!r}, objective is {obj!r}")
+    flows = solution.deliveries["cost"].sum() + solution.bulk["cost"].sum()
+    priced = flows + solution.cost["unmet_penalty"] + solution.cost["fixed"]
+    if not math.isclose(priced, obj, rel_tol=1e-7, abs_tol=1e-6):
+        _fail(f"flow costs + penalty + fixed = {priced!r}, objective is {obj!r}")
+
+
+def assert_network_equal(left: Network, right: Network) -> None:
+    """Assert two networks have equal tables (dtypes included) and scenarios."""
+    for name, frame in left.tables().items():
+        pd.testing.assert_frame_equal(frame, right.tables()[name], obj=f"Network.{name}")
+    if left.scenario != right.scenario:
+        _fail(f"scenarios differ: {left.scenario} != {right.scenario}")
