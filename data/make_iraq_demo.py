@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SEED", "make_iraq_demo"]
+__all__ = ["SEED", "DemoReport", "make_iraq_demo"]
 
 SEED = 20240601
 """Seed mixed into every per-hospital pseudo-random draw."""
@@ -175,8 +175,8 @@ PRODUCERS: tuple[tuple[str, str, float, float, float, str, float], ...] = (
      36.1500, 44.0600, 720.0, "PSA", 0.40),
 )
 # id, name, lat, lon, fill_capacity_cyl_day, fill_cost_per_cyl
-# Sized near each city's demand; Basra and Sulaymaniyah are deliberately short of filling
-# capacity so that the demo has a choice to make.
+# Sized near the demand around each city, except Basra: 150 cylinders (1,020 m³) a day against
+# about 1,150 m³ of net demand in Basra and Maysan, so the demo has a shortage to relieve.
 STATIONS: tuple[tuple[str, str, float, float, int, float], ...] = (
     ("s-baghdad-karkh", "Baghdad Karkh filling station (illustrative)",
      33.3000, 44.3300, 160, 1.50),
@@ -213,7 +213,11 @@ CANDIDATES: tuple[tuple[str, str, float, float, int], ...] = (
     ("c-sulaymaniyah-kalar", "Kalar candidate PSA site (illustrative)", 34.6292, 45.3222, 10),
 )
 
-# [model] of scenario.toml (illustrative).
+# [model] of scenario.toml (illustrative). Design of the demo: western Anbar (Rawa, Anah,
+# al-Qadisiya, ~280 m³/day) is beyond max_delivery_km of every station, and Basra is short of
+# filling capacity. The daily budget (400) buys two 10 Nm³/h sites (2 × 163.59) but not a
+# 20 Nm³/h one plus a 10 (436.23), so the optimum opens Haditha and Amarah and leaves the ~40 m³
+# that the small Haditha plant cannot cover unmet in western Anbar.
 MODEL: dict[str, float | int | bool] = {
     "horizon_days": HORIZON_DAYS,
     "cylinder_m3": CYLINDER_M3,
@@ -226,12 +230,25 @@ MODEL: dict[str, float | int | bool] = {
     "budget": 400.0,
 }
 
-IRAQ_BBOX = (29.0, 38.8, 38.4, 48.8)  # lat_min, lon_min, lat_max, lon_max (approximate)
+IRAQ_BBOX = (29.0, 38.7, 37.4, 48.7)  # lat_min, lon_min, lat_max, lon_max (approximate)
 
 HOSPITAL_COLUMNS = (
     "id", "name", "lat", "lon", "region", "demand_m3_day", "onsite_m3_day", "priority",
     "osm_id", "facility_class", "beds_assumed",
 )
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What :func:`make_iraq_demo` wrote: counts and totals (m³/day)."""
+
+    kept: int
+    excluded: list[tuple[int, str, str]]  # (osm_id, name, reason)
+    demand_m3_day: float  # sum of demand_m3_day over kept hospitals
+    net_demand_m3_day: float  # the same, net of on-site plants
+    supply_m3_day: float  # producers' capacity
+    fill_m3_day: float  # stations' filling capacity times cylinder_m3
+    candidate_m3_day: float  # capacity of all candidates together
 
 
 @dataclass(frozen=True)
@@ -348,12 +365,11 @@ def _write_toml(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def make_iraq_demo(osm_path: str | Path, out_folder: str | Path) -> dict[str, object]:
-    """Write the demo scenario folder from the OSM GeoJSON and return a short report.
+def make_iraq_demo(osm_path: str | Path, out_folder: str | Path) -> DemoReport:
+    """Write the demo scenario folder ``out_folder`` from the OSM GeoJSON ``osm_path``.
 
-    The report has ``kept`` (int), ``excluded`` (list of ``(osm_id, name, reason)``),
-    ``demand_m3_day`` and ``net_demand_m3_day`` (totals over hospitals),
-    ``supply_m3_day`` (producers) and ``candidate_m3_day`` (all candidates).
+    Creates the folder if needed and overwrites hospitals.csv, producers.csv, stations.csv,
+    candidates.csv and scenario.toml in it. Returns a :class:`DemoReport`.
     """
     out = Path(out_folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -361,6 +377,7 @@ def make_iraq_demo(osm_path: str | Path, out_folder: str | Path) -> dict[str, ob
 
     hospitals: list[tuple[object, ...]] = []
     excluded: list[tuple[int, str, str]] = []
+    demand = net = 0.0
     for point in points:
         reason = exclusion_reason(point)
         if reason is not None:
@@ -369,11 +386,15 @@ def make_iraq_demo(osm_path: str | Path, out_folder: str | Path) -> dict[str, ob
         cls = facility_class(point)
         beds = assumed_beds(point, cls)
         lat, lon = round(point.lat, 6), round(point.lon, 6)
+        if not (IRAQ_BBOX[0] <= lat <= IRAQ_BBOX[2] and IRAQ_BBOX[1] <= lon <= IRAQ_BBOX[3]):
+            raise ValueError(f"OSM {point.osm_id} at ({lat}, {lon}) is outside Iraq")
+        need, onsite = demand_m3_day(beds), ONSITE_M3_DAY.get(point.osm_id, 0.0)
+        demand, net = demand + need, net + max(0.0, need - onsite)
         hospitals.append((
             f"osm-{point.osm_id}",
             point.name or f"unnamed hospital (OSM {point.osm_id})",
-            lat, lon, governorate(lat, lon), demand_m3_day(beds),
-            ONSITE_M3_DAY.get(point.osm_id, 0.0), cls.priority, point.osm_id, cls.name, beds,
+            lat, lon, governorate(lat, lon), need, onsite, cls.priority, point.osm_id,
+            cls.name, beds,
         ))
     _write_csv(out / "hospitals.csv", HOSPITAL_COLUMNS, hospitals)
 
@@ -403,16 +424,15 @@ def make_iraq_demo(osm_path: str | Path, out_folder: str | Path) -> dict[str, ob
     if len(ids) != len(set(ids)):
         raise ValueError("duplicate facility ids")
 
-    demand = sum(float(h[5]) for h in hospitals)  # type: ignore[arg-type]
-    net = sum(max(0.0, float(h[5]) - float(h[6])) for h in hospitals)  # type: ignore[arg-type]
-    return {
-        "kept": len(hospitals),
-        "excluded": excluded,
-        "demand_m3_day": round(demand, 1),
-        "net_demand_m3_day": round(net, 1),
-        "supply_m3_day": sum(p[4] for p in PRODUCERS),
-        "candidate_m3_day": sum(float(c[4]) for c in candidates),
-    }
+    return DemoReport(
+        kept=len(hospitals),
+        excluded=excluded,
+        demand_m3_day=round(demand, 1),
+        net_demand_m3_day=round(net, 1),
+        supply_m3_day=sum(p[4] for p in PRODUCERS),
+        fill_m3_day=round(sum(s[4] for s in STATIONS) * CYLINDER_M3, 1),
+        candidate_m3_day=sum(size * PSA_NM3_H_TO_M3_DAY for *_, size in CANDIDATES),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -422,11 +442,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     osm = Path(args[0]) if args else (
         repo.parent / "shared" / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson")
     out = Path(args[1]) if len(args) > 1 else repo / "data" / "iraq-demo"
-    report = make_iraq_demo(osm, out)
+    r = make_iraq_demo(osm, out)
     print(
-        f"wrote {out}: {report['kept']} hospitals kept, {len(report['excluded'])} excluded; "  # type: ignore[arg-type]
-        f"demand {report['demand_m3_day']} m3/day (net of on-site {report['net_demand_m3_day']}), "
-        f"producers {report['supply_m3_day']} m3/day, candidates {report['candidate_m3_day']} m3/day"
+        f"wrote {out}: {r.kept} hospitals kept, {len(r.excluded)} excluded; demand "
+        f"{r.demand_m3_day} m3/day ({r.net_demand_m3_day} net of on-site plants); producers "
+        f"{r.supply_m3_day}, station filling {r.fill_m3_day}, "
+        f"candidates {r.candidate_m3_day} m3/day"
     )
     return 0
 

@@ -1,0 +1,96 @@
+"""The ``o2opt`` command: exit codes, files written, messages (MODEL.md, "Results")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from test_model import network
+
+import o2opt
+from o2opt.cli import main
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    return network().to_folder(tmp_path / "scenario")
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "o2opt", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_solve_writes_results_and_exits_0(folder, tmp_path):
+    proc = run("solve", str(folder), "--out", str(tmp_path / "out"), "--map")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["objective"] == pytest.approx(72.6)
+    assert summary["seconds"]["load"] > 0 and summary["seconds"]["write"] > 0
+    assert (tmp_path / "out" / "map.png").stat().st_size > 10_000
+    assert "optimal" in proc.stdout
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_solver_option(folder, tmp_path, solver, capsys):
+    assert main(["solve", str(folder), "--out", str(tmp_path / solver), "--solver", solver,
+                 "-q"]) == 0
+    summary = json.loads((tmp_path / solver / "summary.json").read_text())
+    assert summary["solver"].startswith(solver)
+    assert summary["objective"] == pytest.approx(72.6)
+
+
+def test_infeasible_exits_1_with_a_reason(tmp_path, capsys):
+    p = pd.DataFrame({"id": ["P1"], "lat": [34.0], "lon": [44.0], "capacity_m3_day": [34.0]})
+    folder = network(producers=p, allow_unmet=False).to_folder(tmp_path / "scenario")
+    assert main(["solve", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 1
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert "H1" in summary["message"]
+    assert "infeasible" in capsys.readouterr().err
+
+
+def test_bad_input_exits_2_and_writes_nothing(folder, tmp_path):
+    (folder / "hospitals.csv").write_text("id,lat,lon,demand_m3_day\nH1,33,44,-5\n")
+    out = tmp_path / "out"
+    proc = run("solve", str(folder), "--out", str(out))
+    assert proc.returncode == 2
+    assert "hospitals.csv, column demand_m3_day, line 2 (id H1): must be >= 0" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_a_foreign_output_folder_is_refused_before_solving(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("precious")
+    assert main(["solve", str(folder), "--out", str(out), "-q"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["budget.xlsx"]
+
+
+def test_validate(folder, capsys):
+    assert main(["validate", str(folder), "-q"]) == 0
+    assert "1 hospitals" in capsys.readouterr().out
+    (folder / "scenario.toml").write_text("[model]\nhorizon_day = 2\n")
+    assert main(["validate", str(folder), "-q"]) == 2
+    assert "did you mean 'horizon_days'" in capsys.readouterr().err
+
+
+def test_demo_writes_summary_and_map_to_the_current_folder(tmp_path):
+    proc = run("demo", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "o2opt-demo"
+    assert json.loads((out / "summary.json").read_text())["status"] == "optimal"
+    assert (out / "map.png").is_file()
+    assert {"deliveries.csv", "service.csv", "sites.csv"} <= {p.name for p in out.iterdir()}
+
+
+def test_version():
+    proc = run("--version")
+    assert proc.returncode == 0 and o2opt.__version__ in proc.stdout
