@@ -60,12 +60,12 @@ EXCLUDE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private outpatient clinic", ("عيادة", "عياده", "clinic")),
 )
 EXCLUDE_IDS: dict[int, str] = {
-    # "Un Building": a United Nations office in Baghdad tagged amenity=hospital.
-    1966367994: "not a health facility (UN office building)",
+    # "Un Building" (south-west Baghdad): by its name a UN building, not a health facility.
+    1966367994: "not a health facility (UN building)",
     # "مستوصف جمع حمرين" (typo of مجمع): same dispensary as 2489330417, 25 m away.
     2489330493: "duplicate of osm 2489330417 (same dispensary, 25 m apart)",
-    # "مستشفى الموصل" 40 m from "مستشفى صدام العام" (2488247027): the same Mosul hospital
-    # mapped twice (pre- and post-2003 names); the general-hospital point is kept.
+    # "مستشفى الموصل" ("Mosul hospital") 40 m from "مستشفى صدام العام" (2488247027): probably
+    # the same hospital mapped twice; the point with the more specific name is kept.
     2488247029: "probable duplicate of osm 2488247027 (40 m apart)",
 }
 

@@ -4,15 +4,24 @@ Reading returns a :class:`RawInput` (tables as given, model keys as given, and t
 problems met on the way); :func:`o2opt.validate.check` turns it into a
 :class:`~o2opt.network.Network`. The public entry points :func:`read_network` and
 :func:`from_frames` do both.
+
+CSV files are read with the :mod:`csv` module, so that every row keeps the line it came
+from (error messages name it, even after blank lines or quoted line breaks). Files must be
+UTF-8 (a byte-order mark is allowed) and comma-separated; values are stripped of
+surrounding spaces; rows whose fields are all blank are skipped; a row with more or fewer
+fields than the header is an error (extra fields that are all empty are tolerated).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io as _io
 import logging
 import os
+import re
 import shutil
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -25,9 +34,9 @@ import pandas as pd
 
 from o2opt.errors import InputError, OutputError, Problem
 from o2opt.network import Network
-from o2opt.schema import TABLES
+from o2opt.schema import MODEL_KEYS, TABLES
 
-__all__ = ["RawInput", "from_frames", "read_network", "write_folder"]
+__all__ = ["RawInput", "atomic_folder", "from_frames", "read_network", "write_folder"]
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +45,26 @@ log = logging.getLogger(__name__)
 class RawInput:
     """Input as read, before validation.
 
-    ``tables`` maps a table name to its frame (strings when read from CSV);
-    ``sources`` names where each came from (``"hospitals.csv"``); ``csv`` tells whether row
-    ``r`` of a table is line ``r + 2`` of a file (for error messages).
+    ``tables`` maps a table name to its frame (strings when read from CSV), indexed
+    ``0..n-1``; ``rows`` gives, for each table, where each of its rows came from
+    (``"line 5"`` in a CSV file, ``"feature 3"`` in a GeoPackage layer, ``"row 2"`` of a
+    DataFrame) for error messages; ``sources`` names where each table came from
+    (``"hospitals.csv"``); ``model_lines`` gives the line of each ``[model]`` key in
+    ``model_source``.
     """
 
     tables: dict[str, pd.DataFrame]
     model: dict[str, Any]
     sources: dict[str, str]
     model_source: str = "scenario.toml"
-    csv: bool = True
+    rows: dict[str, list[str]] = field(default_factory=dict)
+    model_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+    def add(self, name: str, frame: pd.DataFrame, rows: list[str]) -> None:
+        """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
+        self.tables[name] = frame.reset_index(drop=True)
+        self.rows[name] = rows
 
 
 def read_network(path: str | os.PathLike[str], *, model: Mapping[str, Any] | None = None) -> Network:
@@ -57,7 +75,7 @@ def read_network(path: str | os.PathLike[str], *, model: Mapping[str, Any] | Non
     path : str or path-like
         A folder holding ``hospitals.csv`` (required), the other tables of MODEL.md
         (optional) and ``scenario.toml`` (optional); or a ``.gpkg`` file with layers of the
-        same names, its ``[model]`` keys read from ``scenario.toml`` or ``<name>.toml``
+        same names, its ``[model]`` keys read from ``<name>.toml`` or ``scenario.toml``
         beside it.
     model : mapping, optional
         ``[model]`` keys that override the file's.
@@ -84,6 +102,8 @@ def read_network(path: str | os.PathLike[str], *, model: Mapping[str, Any] | Non
     raw = _read_geopackage(path) if path.suffix.lower() == ".gpkg" else _read_folder(path)
     if model:
         raw.model.update(model)
+        for key in model:
+            raw.model_lines.pop(key, None)
     return check(raw)
 
 
@@ -100,7 +120,8 @@ def from_frames(
     """Build and validate a network from DataFrames or GeoDataFrames.
 
     GeoDataFrames may be in any CRS: point geometries are converted to WGS84 and give the
-    ``lat``/``lon`` columns. A geometry that is not a point is an input error.
+    ``lat``/``lon`` columns. A geometry that is not a point is an input error. Problems
+    name a row by its index label (``row 3``).
 
     Examples
     --------
@@ -115,23 +136,27 @@ def from_frames(
 
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand}
-    raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model",
-                   csv=False)
+    raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model")
     for name, frame in given.items():
         if frame is None:
             continue
         source = f"{name} (DataFrame)"
         raw.sources[name] = source
-        raw.tables[name] = _points_to_latlon(frame, source, raw.problems)
+        if not isinstance(frame, pd.DataFrame):
+            raw.problems.append(Problem(source, None, None,
+                                        f"must be a DataFrame, got {type(frame).__name__}"))
+            continue
+        rows = [f"row {label}" for label in frame.index]
+        raw.add(name, _points_to_latlon(frame, source, rows, raw.problems), rows)
     return check(raw)
 
 
 # --------------------------------------------------------------------------- folders
 def _read_folder(folder: Path) -> RawInput:
-    raw = RawInput(tables={}, model={}, sources={})
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise InputError([Problem(str(folder), None, None, f"scenario folder {what}")])
+    raw = RawInput(tables={}, model={}, sources={})
     for name, table in TABLES.items():
         file = folder / table.file
         raw.sources[name] = table.file
@@ -140,18 +165,24 @@ def _read_folder(folder: Path) -> RawInput:
                 raw.problems.append(Problem(table.file, None, None,
                                             f"required file is missing from {folder}"))
             continue
-        frame = _read_csv(file, raw.problems)
-        if frame is not None:
-            raw.tables[name] = frame
-    raw.model = _read_toml(folder / "scenario.toml", raw.problems)
+        read = _read_csv(file, raw.problems)
+        if read is not None:
+            raw.add(name, *read)
+    toml = folder / "scenario.toml"
+    if toml.is_file():
+        raw.model, raw.model_lines = _read_toml(toml, raw.problems)
     return raw
 
 
-def _read_text(file: Path, problems: list[Problem]) -> str | None:
+def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -> str | None:
+    """The file's text, or ``None`` after adding a problem (unreadable, binary, not UTF-8)."""
     try:
         data = file.read_bytes()
     except OSError as e:
         problems.append(Problem(file.name, None, None, f"cannot be read: {e.strerror}"))
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(Problem(file.name, None, None, "is UTF-16 text; save it as UTF-8"))
         return None
     if b"\x00" in data:
         problems.append(Problem(file.name, None, None, "is a binary file, not UTF-8 text"))
@@ -159,76 +190,216 @@ def _read_text(file: Path, problems: list[Problem]) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        problems.append(Problem(file.name, None, f"line {line}",
-                                f"is not UTF-8 text (byte {data[e.start]:#04x})"))
+        problems.append(_utf8_problem(file.name, data, e.start, csv_file))
         return None
 
 
-def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    text = _read_text(file, problems)
+def _utf8_problem(name: str, data: bytes, start: int, csv_file: bool) -> Problem:
+    """Locate the first byte that is not UTF-8: its line and, in a CSV file, its column."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data[:start].count(b"\n") + 1
+    column = None
+    if csv_file and line > 1:
+        header = data[: data.find(b"\n")].decode("utf-8-sig", "replace")
+        names = next(csv.reader([header]), [])
+        before = data[line_start:start].decode("utf-8", "replace")
+        position = len(next(csv.reader([before + "x"]), [])) - 1
+        column = names[position].strip() if position < len(names) else None
+    return Problem(name, column, f"line {line}",
+                   f"is not UTF-8 text (byte {data[start]:#04x}); save the file as UTF-8")
+
+
+def _read_csv(file: Path, problems: list[Problem]) -> tuple[pd.DataFrame, list[str]] | None:
+    """The table (all values strings) and the line of each row, or ``None`` if unusable."""
+    text = _read_text(file, problems, csv_file=True)
     if text is None:
         return None
-    if not text.strip():
-        return pd.DataFrame()
+    name = file.name
+    records = _csv_records(name, text, problems)
+    if records is None:
+        return None
+    if not records:
+        return pd.DataFrame(), []
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    if len(header) == 1 and (sep := next((s for s in ";\t|" if s in header[0]), None)):
+        problems.append(Problem(name, None, f"line {header_line}",
+                                f"fields are separated by {sep!r}; o2opt reads comma-separated "
+                                "files"))
+        return None
+    body = _csv_body(name, header, records[1:], problems)
+    columns = _csv_columns(name, header_line, header, body, problems)
+    frame = pd.DataFrame({header[j]: pd.Series([f[j].strip() for _, f in body], dtype=str)
+                          for j in columns})
+    return frame, [f"line {line}" for line, _ in body]
+
+
+def _csv_records(name: str, text: str, problems: list[Problem]) -> list[tuple[int, list[str]]] | None:
+    """``(first line, fields)`` of every record that is not blank."""
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
     try:
-        frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as e:
-        msg = " ".join(str(e).split())
-        problems.append(Problem(file.name, None, None, f"cannot be parsed as CSV: {msg}"))
+        for fields in reader:
+            if any(f.strip() for f in fields):
+                records.append((start, fields))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        problems.append(Problem(name, None, f"line {reader.line_num}",
+                                f"cannot be parsed as CSV: {e}"))
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda col: col.str.strip())
+    return records
 
 
-def _read_toml(file: Path, problems: list[Problem]) -> dict[str, Any]:
-    if not file.is_file():
-        return {}
+def _csv_body(name: str, header: list[str], records: list[tuple[int, list[str]]],
+              problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """The data records whose field count matches the header; a problem for each other."""
+    n = len(header)
+    body = []
+    for line, fields in records:
+        if len(fields) > n and not any(f.strip() for f in fields[n:]):
+            fields = fields[:n]  # trailing empty fields: nothing is lost
+        if len(fields) == n:
+            body.append((line, fields))
+            continue
+        row = f"line {line}"
+        if "id" in header and header.index("id") < len(fields):
+            row += f" (id {fields[header.index('id')].strip()})"
+        column = header[len(fields)] if len(fields) < n else None
+        problems.append(Problem(name, column, row,
+                                f"has {len(fields)} fields, the header has {n}"))
+    return body
+
+
+def _csv_columns(name: str, header_line: int, header: list[str],
+                 body: list[tuple[int, list[str]]], problems: list[Problem]) -> list[int]:
+    """Positions of the columns to keep: named ones, each name once."""
+    keep: list[int] = []
+    seen: set[str] = set()
+    for j, column in enumerate(header):
+        if not column:
+            if any(f[j].strip() for _, f in body):
+                problems.append(Problem(name, None, f"line {header_line}",
+                                        f"column {j + 1} has values but no name in the header"))
+        elif column in seen:
+            problems.append(Problem(name, column, f"line {header_line}",
+                                    "appears more than once in the header"))
+        else:
+            seen.add(column)
+            keep.append(j)
+    return keep
+
+
+def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int]]:
+    """The ``[model]`` table and the line of each of its keys (``{}`` after a problem)."""
     text = _read_text(file, problems)
     if text is None:
-        return {}
+        return {}, {}
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        problems.append(Problem(file.name, None, None, f"is not valid TOML: {e}"))
-        return {}
+        message, line = _toml_error(e)
+        problems.append(Problem(file.name, None, line, f"is not valid TOML: {message}"))
+        return {}, {}
     from o2opt.validate import closest  # noqa: PLC0415
 
+    lines = _toml_lines(text)
     model: dict[str, Any] = {}
     for key, value in doc.items():
-        if key != "model":
-            problems.append(Problem(file.name, key, None,
-                                    f"unknown table or key [{key}]{closest(key, ['model'])}"))
-        elif not isinstance(value, dict):
-            problems.append(Problem(file.name, key, None, "must be a table: [model]"))
-        else:
+        row = f"line {lines[key]}" if key in lines else None
+        if key == "model" and isinstance(value, dict):
             model = value
-    return model
+        elif key == "model":
+            problems.append(Problem(file.name, key, row, "must be a table: [model]"))
+        elif key in MODEL_KEYS:
+            problems.append(Problem(file.name, key, row,
+                                    "must be inside the [model] table (put it below a line "
+                                    "[model])"))
+        else:
+            problems.append(Problem(file.name, key, row,
+                                    f"unknown table or key [{key}]{closest(key, ['model'])}"))
+    return model, {k[6:]: n for k, n in lines.items() if k.startswith("model.")}
+
+
+def _toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, str | None]:
+    """The message of a TOML syntax error without its position, and ``"line N"``."""
+    message = str(error)
+    match = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", message, flags=re.DOTALL)
+    if match:
+        return match.group(1), f"line {match.group(2)}"
+    lineno = getattr(error, "lineno", None)  # Python >= 3.14
+    return message, (f"line {lineno}" if lineno else None)
+
+
+_TOML_TABLE = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*\]")
+_TOML_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[=.]")
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    """Line of each top-level table or key (``"model"``) and table key (``"model.budget"``).
+
+    A plain scan, good enough to point at a line in an error message.
+    """
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _TOML_TABLE.match(line):
+            table = match.group(1).strip("\"'")
+            lines.setdefault(table, number)
+        elif match := _TOML_KEY.match(line):
+            key = match.group(1).strip("\"'")
+            lines.setdefault(f"{table}.{key}" if table else key, number)
+    return lines
 
 
 # --------------------------------------------------------------------------- geo inputs
-def _points_to_latlon(frame: pd.DataFrame, source: str, problems: list[Problem]) -> pd.DataFrame:
-    """Replace a GeoDataFrame's point geometry by WGS84 ``lat``/``lon`` columns."""
-    geometry = getattr(frame, "geometry", None) if hasattr(frame, "crs") else None
-    if geometry is None:
-        return pd.DataFrame(frame)
+def _geometry(frame: pd.DataFrame) -> Any:
+    """The active geometry column of a GeoDataFrame, or ``None``."""
+    if "geopandas" not in sys.modules:
+        return None
     import geopandas as gpd  # noqa: PLC0415
 
-    gdf: gpd.GeoDataFrame = frame  # type: ignore[assignment]
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs("EPSG:4326")
-    kinds = gdf.geometry.geom_type.to_numpy()
-    bad = ~((kinds == "Point") & ~gdf.geometry.is_empty.to_numpy())
-    ids = gdf["id"].astype(str).to_numpy() if "id" in gdf else None
-    for i in np.flatnonzero(bad):
-        row = f"row {gdf.index[i]}" + (f" (id {ids[i]})" if ids is not None else "")
-        problems.append(Problem(source, "geometry", row,
-                                f"must be a point, got {kinds[i] or 'an empty geometry'}"))
-    out = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    good = ~bad
-    out["lat"] = np.where(good, gdf.geometry.y.where(good), np.nan) if good.any() else np.nan
-    out["lon"] = np.where(good, gdf.geometry.x.where(good), np.nan) if good.any() else np.nan
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return None
+    try:
+        return frame.geometry
+    except AttributeError:  # a GeoDataFrame without an active geometry column
+        return None
+
+
+def _points_to_latlon(frame: pd.DataFrame, source: str, rows: list[str],
+                      problems: list[Problem]) -> pd.DataFrame:
+    """Replace a GeoDataFrame's point geometry by WGS84 ``lat``/``lon`` columns.
+
+    ``rows`` names each row for error messages. A geometry that is missing, empty or not
+    a point is a problem, and its ``lat``/``lon`` are NaN.
+    """
+    geometry = _geometry(frame)
+    if geometry is None:
+        return pd.DataFrame(frame)
+    column = geometry.name
+    if geometry.crs is not None and not geometry.crs.equals("EPSG:4326"):
+        try:
+            geometry = geometry.to_crs("EPSG:4326")
+        except Exception as e:  # noqa: BLE001  (pyproj raises several types)
+            problems.append(Problem(source, column, None,
+                                    f"cannot be converted from {geometry.crs} to WGS84: {e}"))
+            geometry = None
+    out = pd.DataFrame(frame.drop(columns=column))
+    out["lat"] = np.nan
+    out["lon"] = np.nan
+    if geometry is None:
+        return out
+    kinds = geometry.geom_type.to_numpy()
+    good = (kinds == "Point") & ~geometry.is_empty.to_numpy(dtype=bool)
+    ids = out["id"].to_numpy() if "id" in out.columns else None
+    for i in np.flatnonzero(~good):
+        row = rows[i] + (f" (id {ids[i]})" if ids is not None and pd.notna(ids[i]) else "")
+        got = kinds[i] if kinds[i] and not geometry.iloc[i].is_empty else "no point"
+        problems.append(Problem(source, column, row, f"must be a point, got {got}"))
+    points = geometry[good]
+    out.loc[good, "lat"] = points.y.to_numpy()
+    out.loc[good, "lon"] = points.x.to_numpy()
     return out
 
 
@@ -239,23 +410,33 @@ def _read_geopackage(file: Path) -> RawInput:
     if not file.is_file():
         raise InputError([Problem(str(file), None, None, "GeoPackage does not exist")])
     try:
-        layers = {str(row[0]) for row in pyogrio.list_layers(file)}
+        layers = [str(row[0]) for row in pyogrio.list_layers(file)]
     except Exception as e:  # noqa: BLE001  (GDAL raises several types for a bad file)
         raise InputError([Problem(file.name, None, None, f"cannot be read as GeoPackage: {e}")]) \
             from None
-    raw = RawInput(tables={}, model={}, sources={}, csv=False)
+    from o2opt.validate import closest  # noqa: PLC0415
+
+    raw = RawInput(tables={}, model={}, sources={})
     for name in TABLES:
         source = f"{file.name} layer {name}"
         raw.sources[name] = source
         if name not in layers:
             if name == "hospitals":
-                raw.problems.append(Problem(source, None, None, "required layer is missing"))
+                have = ", ".join(layers) or "none"
+                raw.problems.append(Problem(source, None, None,
+                                            f"required layer is missing (layers: {have})"
+                                            f"{closest(name, layers)}"))
             continue
-        frame = gpd.read_file(file, layer=name)
-        raw.tables[name] = _points_to_latlon(frame, source, raw.problems)
+        try:
+            frame = gpd.read_file(file, layer=name, fid_as_index=True)
+        except Exception as e:  # noqa: BLE001
+            raw.problems.append(Problem(source, None, None, f"cannot be read: {e}"))
+            continue
+        rows = [f"feature {fid}" for fid in frame.index]
+        raw.add(name, _points_to_latlon(frame, source, rows, raw.problems), rows)
     for toml in (file.with_suffix(".toml"), file.parent / "scenario.toml"):
         if toml.is_file():
-            raw.model = _read_toml(toml, raw.problems)
+            raw.model, raw.model_lines = _read_toml(toml, raw.problems)
             raw.model_source = toml.name
             break
     return raw
@@ -266,21 +447,22 @@ def write_folder(network: Network, folder: str | os.PathLike[str], *,
                  overwrite: bool = False) -> Path:
     """Write ``network`` as a scenario folder (CSV tables + ``scenario.toml``).
 
-    Reading the folder back gives an equal network. The folder is written to a temporary
+    Reading the folder back gives an equal network. ``hospitals.csv`` is always written,
+    another table when it has rows or extra columns. The folder is written to a temporary
     sibling and renamed into place, so a crash never leaves half a folder.
 
     Parameters
     ----------
     overwrite : bool
-        Replace an existing non-empty folder. Without it such a folder is an
-        :class:`~o2opt.errors.OutputError`.
+        Replace an existing non-empty folder (and everything in it). Without it such a
+        folder is an :class:`~o2opt.errors.OutputError` and is left untouched.
     """
     import tomli_w  # noqa: PLC0415
 
     folder = Path(folder)
     with atomic_folder(folder, replace=lambda _: overwrite) as tmp:
         for name, frame in network.tables().items():
-            if name == "hospitals" or len(frame):
+            if name == "hospitals" or len(frame) or len(frame.columns) > len(TABLES[name].names):
                 frame.to_csv(tmp / TABLES[name].file, index=False)
         model = network.scenario.as_dict(skip_none=True)
         (tmp / "scenario.toml").write_text(tomli_w.dumps({"model": model}), encoding="utf-8")
@@ -293,8 +475,8 @@ def atomic_folder(dest: Path, *, replace: Callable[[Path], bool]) -> Iterator[Pa
 
     ``dest`` may be missing or empty. A non-empty ``dest`` is replaced only when
     ``replace(dest)`` is true; otherwise :class:`OutputError` is raised *before* anything
-    is written. On an exception inside the block the temporary folder is removed and
-    ``dest`` is untouched.
+    is written. On an exception inside the block the temporary folder (and any parent
+    folder created for it) is removed and ``dest`` is untouched.
     """
     dest = Path(dest).absolute()
     if dest.exists() and not dest.is_dir():
@@ -302,20 +484,36 @@ def atomic_folder(dest: Path, *, replace: Callable[[Path], bool]) -> Iterator[Pa
     if dest.is_dir() and any(dest.iterdir()) and not replace(dest):
         raise OutputError(f"{dest} is not empty and was not written by o2opt; "
                           "choose another folder or empty it")
+    created = [p for p in reversed(dest.parents) if not p.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+    done = False
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
-        if dest.is_dir():
-            old = dest.with_name(f".{dest.name}.{os.getpid()}.old")
-            os.replace(dest, old)
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
+        _move_into_place(tmp, dest)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            for parent in reversed(created):
+                with contextlib.suppress(OSError):
+                    parent.rmdir()  # only if still empty
+
+
+def _move_into_place(tmp: Path, dest: Path) -> None:
+    """Rename ``tmp`` to ``dest``, replacing an existing ``dest`` (restored on failure)."""
+    if not dest.is_dir():
+        os.replace(tmp, dest)
+        return
+    old = tmp.with_name(tmp.name + ".old")
+    os.replace(dest, old)
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        os.replace(old, dest)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -12,7 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "iraq-demo"
-OSM = Path(__file__).parents[1].parent / "shared" / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
+SHARED = REPO.parent / "shared"  # i.e. Path(__file__).parents[1].parent / "shared"
+OSM = SHARED / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
 FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv", "scenario.toml")
 FACILITY_FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv")
 
