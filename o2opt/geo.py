@@ -129,7 +129,7 @@ def _pairs_within(origins: pd.DataFrame, dests: pd.DataFrame, circuity: float,
         else:
             a, b = np.nonzero(km <= max_km)
             parts.append((a + start, b, km[a, b]))
-    a, b, km = (np.concatenate(x) for x in zip(*parts))
+    a, b, km = (np.concatenate(x) for x in zip(*parts, strict=True))
     return {"a": a.astype(np.int64), "b": b.astype(np.int64), "km": km,
             "cost": np.full(len(a), np.nan)}
 

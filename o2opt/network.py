@@ -53,7 +53,7 @@ class Scenario:
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with ``changes`` applied, checked like ``scenario.toml`` would be."""
-        from o2opt.validate import check_model  # noqa: PLC0415  (validate imports this module)
+        from o2opt.validate import check_model
 
         return check_model({**self.as_dict(), **changes}, source="Scenario.replace")
 
@@ -143,6 +143,6 @@ class Network:
 
     def to_folder(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the network as a scenario folder; see :func:`o2opt.io.write_folder`."""
-        from o2opt.io import write_folder  # noqa: PLC0415
+        from o2opt.io import write_folder
 
         return write_folder(self, folder, overwrite=overwrite)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["geodataframes", "plot_map", "save_map"]
 
-KIND_STYLE = {
+KIND_STYLE: dict[str, dict[str, Any]] = {
     "producer": {"marker": "^", "color": "#1f4e79", "size": 110, "label": "producer"},
     "station": {"marker": "s", "color": "#2e8b57", "size": 60, "label": "filling station"},
     "candidate_open": {"marker": "*", "color": "#ff8c00", "size": 230,
@@ -38,8 +38,8 @@ def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
     (hospital, producer, station, candidate), and for hospitals ``demand_m3`` and
     ``unmet_m3`` over the horizon, for candidates ``opened``.
     """
-    import geopandas as gpd  # noqa: PLC0415
-    import shapely  # noqa: PLC0415
+    import geopandas as gpd
+    import shapely
 
     net = solution.network
     frames = []
@@ -97,8 +97,8 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.figure import Figure  # noqa: PLC0415
-    from matplotlib.lines import Line2D  # noqa: PLC0415
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     if ax is None:
         ax = Figure(figsize=(9, 9), layout="constrained").add_subplot()
@@ -176,5 +176,5 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:
     """Save :func:`plot_map` as an image (format from the file name)."""
     ax = plot_map(solution, **kwargs)
-    ax.figure.savefig(path, dpi=130)
+    ax.get_figure(root=True).savefig(path, dpi=130)  # type: ignore[union-attr]
     return Path(path)

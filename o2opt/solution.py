@@ -137,10 +137,10 @@ class Solution:
         lm, n = self.model, self._block("n")
         d = lm.net_demand_m3
         n_h, n_days = d.shape
-        delivered = np.zeros(n_h * n_days)
+        flat = np.zeros(n_h * n_days)
         hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
-        np.add.at(delivered, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
-        delivered = delivered.reshape(n_h, n_days)
+        np.add.at(flat, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
+        delivered = flat.reshape(n_h, n_days)
         unmet = np.maximum(0.0, d - delivered)
         unmet[unmet <= _TINY * np.maximum(1.0, d)] = 0.0
         ids = self.network.hospitals["id"].to_numpy()
@@ -191,7 +191,7 @@ class Solution:
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json`` (MODEL.md, "Results")."""
-        from o2opt import __version__  # noqa: PLC0415
+        from o2opt import __version__
 
         lm = self.model
         out: dict[str, Any] = {
@@ -234,7 +234,7 @@ class Solution:
         map_options : dict, optional
             Keyword arguments for :func:`o2opt.plot.plot_map` (e.g. ``credit``).
         """
-        import time  # noqa: PLC0415
+        import time
 
         folder = Path(folder)
         start = time.perf_counter()
@@ -243,7 +243,7 @@ class Solution:
                 for name in ("deliveries", "bulk", "service", "sites", "utilization"):
                     getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
                 if map_png:
-                    from o2opt.plot import save_map  # noqa: PLC0415
+                    from o2opt.plot import save_map
 
                     save_map(self, tmp / "map.png", **(map_options or {}))
             self.seconds["write"] = time.perf_counter() - start
@@ -256,7 +256,7 @@ class Solution:
     def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
         """GeoDataFrames (WGS84) for mapping: ``facilities`` (points, with ``kind``),
         ``deliveries`` and ``bulk`` (lines from source to destination)."""
-        from o2opt.plot import geodataframes  # noqa: PLC0415
+        from o2opt.plot import geodataframes
 
         return geodataframes(self)
 
@@ -264,7 +264,7 @@ class Solution:
         """Static map: facilities by kind, deliveries scaled by volume, unmet demand in red.
 
         See :func:`o2opt.plot.plot_map` for the options."""
-        from o2opt.plot import plot_map  # noqa: PLC0415
+        from o2opt.plot import plot_map
 
         return plot_map(self, ax=ax, **kwargs)
 
@@ -290,7 +290,7 @@ def _clean(x: np.ndarray, lm: LinearModel) -> np.ndarray:
 def check_result_folder(folder: str | os.PathLike[str]) -> None:
     """Raise :class:`~o2opt.errors.OutputError` if writing a result to ``folder`` would
     destroy something that is not an earlier o2opt result (call before long work)."""
-    from o2opt.errors import OutputError  # noqa: PLC0415
+    from o2opt.errors import OutputError
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,7 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
 
 def _solve_highspy(lm: LinearModel, time_limit_s: float | None, mip_gap: float,
                    threads: int | None, verbose: bool) -> SolveResult:
-    import highspy  # noqa: PLC0415
+    import highspy
 
     global _banner_shown
     with _quiet_stdout(not verbose and not _banner_shown):
@@ -175,8 +176,8 @@ def _solve_highspy(lm: LinearModel, time_limit_s: float | None, mip_gap: float,
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
     if lm.is_mip:
-        lp.integrality_ = np.where(lm.integer, highspy.HighsVarType.kInteger,
-                                   highspy.HighsVarType.kContinuous).tolist()
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in lm.integer.astype(int)]
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
@@ -204,9 +205,9 @@ def _solve_highspy(lm: LinearModel, time_limit_s: float | None, mip_gap: float,
 # --------------------------------------------------------------------------- PuLP
 def _solve_pulp(lm: LinearModel, solver: str, time_limit_s: float | None, mip_gap: float,
                 threads: int | None, verbose: bool) -> SolveResult:
-    import pulp  # noqa: PLC0415
+    import pulp
 
-    from o2opt.model.pulp import to_pulp  # noqa: PLC0415
+    from o2opt.model.pulp import to_pulp
 
     prob, variables = to_pulp(lm)
     with tempfile.TemporaryDirectory(prefix="o2opt-") as tmp:
@@ -240,14 +241,23 @@ def _solve_pulp(lm: LinearModel, solver: str, time_limit_s: float | None, mip_ga
     x = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables])
     objective = float(lm.cost @ x)
     if sol_status == pulp.LpSolutionOptimal:
-        gap = 0.0 if lm.is_mip else None
-        if lm.is_mip and solver == "cbc":
-            gap = _cbc_gap(solver_log, objective)
+        gap = _pulp_gap(prob, solver, solver_log, objective) if lm.is_mip else None
         state = _status_from_gap(gap) if lm.is_mip else "optimal"
     else:
-        gap = _cbc_gap(solver_log, objective) if solver == "cbc" else None
+        gap = _pulp_gap(prob, solver, solver_log, objective)
         state = "feasible"
     return SolveResult(state, x, objective, gap, name, 0.0, text)
+
+
+def _pulp_gap(prob: Any, solver: str, solver_log: str, objective: float) -> float | None:
+    """The relative MIP gap of a PuLP solve: HiGHS reports it, CBC's log gives its bound."""
+    if solver == "cbc":
+        return _cbc_gap(solver_log, objective)
+    highs = getattr(prob, "solverModel", None)
+    try:
+        return float(highs.getInfo().mip_gap)  # type: ignore[union-attr]
+    except AttributeError:
+        return None
 
 
 def _cbc_gap(solver_log: str, objective: float) -> float | None:

@@ -129,3 +129,13 @@ def test_time_limited_milp_is_not_called_optimal(shared_data, tmp_path):
     if sol.status == "feasible":
         assert sol.mip_gap is not None and sol.mip_gap > 1e-6
         assert_solution_feasible(sol)
+
+
+@pytest.mark.parametrize(("solver", "backend"), [("highs", "highspy"), ("highs", "pulp"),
+                                                 ("cbc", "pulp")])
+def test_status_is_optimal_only_when_the_gap_is_proven(solver, backend):
+    net = o2opt.read_network(o2opt.datasets.demo_folder())
+    sol = o2opt.optimize(net, solver=solver, backend=backend, mip_gap=0.3)
+    assert sol.mip_gap is not None
+    assert (sol.status == "optimal") == (sol.mip_gap <= 1e-6)
+    assert sol.status in {"optimal", "feasible"}

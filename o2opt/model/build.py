@@ -173,7 +173,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     cyl = arcs.cylinder
     arc_h = cyl["hospital_pos"].to_numpy()
     arc_f = cyl["source_pos"].to_numpy()
-    arc_idx, n_day = np.nonzero(d[arc_h] > _EPS)  # arcs x days with demand
+    arc_idx, n_day = np.nonzero(d[arc_h] > 0)  # arcs x days with demand
     n_h, n_f = arc_h[arc_idx], arc_f[arc_idx]
     is_cand = n_f >= n_stations
     cand_of = n_f - n_stations  # candidate position where is_cand
@@ -225,7 +225,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
 
     # ---------------------------------------------------------------- u: unmet m3
     if sc.allow_unmet:
-        u_h, u_day = np.nonzero(d > _EPS)
+        u_h, u_day = np.nonzero(d > 0)
     else:
         u_h = u_day = np.empty(0, dtype=np.int64)
     priority = network.hospitals["priority"].to_numpy(float)
@@ -238,7 +238,8 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     # ---------------------------------------------------------------- columns
     sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand)}
     starts = np.cumsum([0, *sizes.values()])
-    blocks = {k: slice(int(a), int(b)) for k, a, b in zip(sizes, starts[:-1], starts[1:])}
+    blocks = {k: slice(int(a), int(b)) for k, a, b in
+              zip(sizes, starts[:-1], starts[1:], strict=True)}
     n_col = np.arange(sizes["n"]) + blocks["n"].start
     q_col = np.arange(sizes["q"]) + blocks["q"].start
     u_col = np.arange(sizes["u"]) + blocks["u"].start
@@ -253,7 +254,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         "unmet_penalty": np.concatenate([zeros["n"], zeros["q"], penalty_u, zeros["y"]]),
         "fixed": np.concatenate([zeros["n"], zeros["q"], zeros["u"], fixed_y]),
     }
-    cost = sum(parts.values())
+    cost: np.ndarray = np.sum(list(parts.values()), axis=0)
     lower = np.zeros(len(cost))
     upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), d[u_h, u_day],
                             np.ones(sizes["y"])])
@@ -265,7 +266,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     # ---------------------------------------------------------------- rows
     rows = _Rows()
     # demand: cyl * sum_f n + u >= d
-    dem_h, dem_t = np.nonzero(d > _EPS)
+    dem_h, dem_t = np.nonzero(d > 0)
     dem_row_of = np.full(h_count * n_days, -1, dtype=np.int64)
     dem_row_of[dem_h * n_days + dem_t] = np.arange(len(dem_h))
     rows.add("demand", len(dem_h), d[dem_h, dem_t], np.inf, [
