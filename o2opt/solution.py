@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 #: The parts of the objective, in the order summary.json lists them.
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
 _TINY = 1e-9
+_UNMET_TOL = 1e-6  # relative: below this a shortfall is solver round-off (CBC writes 8 digits)
 
 
 class Solution:
@@ -99,10 +100,18 @@ class Solution:
     @cached_property
     def cost(self) -> dict[str, float]:
         """Objective split into ``unmet_penalty``, ``transport``, ``production``,
-        ``filling`` and ``fixed`` (summing to :attr:`objective`); empty without a plan."""
+        ``filling`` and ``fixed`` (summing to :attr:`objective`); empty without a plan.
+
+        The penalty is priced on :attr:`service`'s ``unmet_m3`` (net demand not delivered),
+        so the figures a report shows and the cost they carry are the same numbers."""
         if self._x is None:
             return {}
-        return {k: float(self.model.parts[k] @ self._x) for k in COST_PARTS}
+        cost = {k: float(self.model.parts[k] @ self._x) for k in COST_PARTS}
+        sc = self.network.scenario
+        priority = np.repeat(self.network.hospitals["priority"].to_numpy(float), sc.horizon_days)
+        unmet = self.service["unmet_m3"].to_numpy()
+        cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * (priority @ unmet))
+        return cost
 
     @cached_property
     def deliveries(self) -> pd.DataFrame:
@@ -142,7 +151,7 @@ class Solution:
         np.add.at(flat, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
         delivered = flat.reshape(n_h, n_days)
         unmet = np.maximum(0.0, d - delivered)
-        unmet[unmet <= _TINY * np.maximum(1.0, d)] = 0.0
+        unmet[unmet <= _UNMET_TOL * np.maximum(1.0, d)] = 0.0  # solver tolerance, not a gap
         ids = self.network.hospitals["id"].to_numpy()
         return pd.DataFrame({
             "hospital": np.repeat(ids, n_days), "day": np.tile(np.arange(n_days), n_h),

@@ -12,8 +12,9 @@ module, so that tests can use it to check the rest of the library from the outsi
 What the instances look like
 ----------------------------
 - Hospitals cluster around a few "cities" (heavier cities get more hospitals), with some
-  scattered rural ones. Demand is log-normal, 5-300 m³/day; about one hospital in five has
-  onsite production (sometimes covering its whole demand); priority is 1, 2 or 3.
+  scattered rural ones; ``region`` names the nearest city. Demand is log-normal, 5-300
+  m³/day; about one hospital in five has onsite production (sometimes covering its whole
+  demand); priority is 1, 2 or 3.
 - With ``horizon_days > 1`` (and ``surge=True``) a ``demand`` table gives each hospital a
   daily demand following a surge wave of its city: a bell-shaped peak of random day,
   height and width, plus a little day-to-day noise.
@@ -184,6 +185,9 @@ def synthetic_tables(
     h_lat, h_lon = _around(rng, c_lat[city], c_lon[city], spread[city], bbox)
     r_lat, r_lon = _uniform_points(rng, n_hospitals, bbox)
     h_lat, h_lon = np.where(rural, r_lat, h_lat), np.where(rural, r_lon, h_lon)
+    # region: the nearest city (rural hospitals too), by a flat-earth distance
+    nearest = np.argmin((h_lat[:, None] - c_lat[None, :]) ** 2
+                        + ((h_lon[:, None] - c_lon[None, :]) * 0.85) ** 2, axis=1)
     demand = np.round(np.clip(rng.lognormal(math.log(40.0), 0.9, n_hospitals), 5.0, 300.0), 1)
     has_onsite = rng.random(n_hospitals) < 0.2
     onsite = np.where(has_onsite, np.round(demand * rng.uniform(0.2, 1.2, n_hospitals), 1), 0.0)
@@ -192,7 +196,7 @@ def synthetic_tables(
     hospitals = pd.DataFrame({
         "id": h_ids,
         "name": [f"Hospital {i + 1}" for i in range(n_hospitals)],
-        "region": [f"City {c + 1}" for c in city],
+        "region": [f"City {c + 1}" for c in nearest],
         "lat": np.round(h_lat, 5), "lon": np.round(h_lon, 5),
         "demand_m3_day": demand, "onsite_m3_day": onsite, "priority": priority,
     })
