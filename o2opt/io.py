@@ -50,7 +50,11 @@ class RawInput:
     (``"line 5"`` in a CSV file, ``"feature 3"`` in a GeoPackage layer, ``"row 2"`` of a
     DataFrame) for error messages; ``sources`` names where each table came from
     (``"hospitals.csv"``); ``model_lines`` gives the line of each ``[model]`` key in
-    ``model_source``.
+    ``model_source``. ``unreadable`` names the tables given but not readable, and
+    ``dropped_ids`` the ids of rows left out because they could not be parsed (both
+    already reported; validation does not report references to them again).
+    ``reported`` maps ``(table, column)`` to the rows whose problem in that column is
+    already reported (a bad geometry gives no ``lat``/``lon``).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -60,6 +64,9 @@ class RawInput:
     rows: dict[str, list[str]] = field(default_factory=dict)
     model_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+    dropped_ids: dict[str, set[str]] = field(default_factory=dict)
+    reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
 
     def add(self, name: str, frame: pd.DataFrame, rows: list[str]) -> None:
         """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
@@ -67,7 +74,8 @@ class RawInput:
         self.rows[name] = rows
 
 
-def read_network(path: str | os.PathLike[str], *, model: Mapping[str, Any] | None = None) -> Network:
+def read_network(path: str | os.PathLike[str], *,
+                 model: Mapping[str, Any] | None = None) -> Network:
     """Read and validate a scenario folder or GeoPackage.
 
     Parameters
@@ -96,7 +104,7 @@ def read_network(path: str | os.PathLike[str], *, model: Mapping[str, Any] | Non
     >>> net.scenario.cylinder_m3
     6.8
     """
-    from o2opt.validate import check  # noqa: PLC0415  (validate builds on this module)
+    from o2opt.validate import check  # here: validate builds on this module
 
     path = Path(path)
     raw = _read_geopackage(path) if path.suffix.lower() == ".gpkg" else _read_folder(path)
@@ -132,7 +140,7 @@ def from_frames(
     >>> round(float(net.hospitals.lat.iloc[0]), 6), net.scenario.horizon_days
     (33.3, 2)
     """
-    from o2opt.validate import check  # noqa: PLC0415
+    from o2opt.validate import check
 
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand}
@@ -145,9 +153,10 @@ def from_frames(
         if not isinstance(frame, pd.DataFrame):
             raw.problems.append(Problem(source, None, None,
                                         f"must be a DataFrame, got {type(frame).__name__}"))
+            raw.unreadable.add(name)
             continue
         rows = [f"row {label}" for label in frame.index]
-        raw.add(name, _points_to_latlon(frame, source, rows, raw.problems), rows)
+        raw.add(name, _points_to_latlon(frame, name, rows, raw), rows)
     return check(raw)
 
 
@@ -160,14 +169,22 @@ def _read_folder(folder: Path) -> RawInput:
     for name, table in TABLES.items():
         file = folder / table.file
         raw.sources[name] = table.file
-        if not file.is_file():
+        if file.exists() and not file.is_file():
+            raw.problems.append(Problem(table.file, None, None, "is not a file"))
+            raw.unreadable.add(name)
+            continue
+        if not file.exists():
             if name == "hospitals":
                 raw.problems.append(Problem(table.file, None, None,
                                             f"required file is missing from {folder}"))
+                raw.unreadable.add(name)
             continue
         read = _read_csv(file, raw.problems)
-        if read is not None:
-            raw.add(name, *read)
+        if read is None:
+            raw.unreadable.add(name)
+            continue
+        frame, rows, raw.dropped_ids[name] = read
+        raw.add(name, frame, rows)
     toml = folder / "scenario.toml"
     if toml.is_file():
         raw.model, raw.model_lines = _read_toml(toml, raw.problems)
@@ -190,7 +207,7 @@ def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        problems.append(_utf8_problem(file.name, data, e.start, csv_file))
+        problems.append(_utf8_problem(file.name, e.object, e.start, csv_file))  # (no BOM)
         return None
 
 
@@ -209,76 +226,99 @@ def _utf8_problem(name: str, data: bytes, start: int, csv_file: bool) -> Problem
                    f"is not UTF-8 text (byte {data[start]:#04x}); save the file as UTF-8")
 
 
-def _read_csv(file: Path, problems: list[Problem]) -> tuple[pd.DataFrame, list[str]] | None:
-    """The table (all values strings) and the line of each row, or ``None`` if unusable."""
+def _read_csv(file: Path,
+              problems: list[Problem]) -> tuple[pd.DataFrame, list[str], set[str]] | None:
+    """The table (all values strings), the line of each row and the ids of the rows left
+    out (ragged), or ``None`` if the file is unusable."""
     text = _read_text(file, problems, csv_file=True)
     if text is None:
         return None
     name = file.name
-    records = _csv_records(name, text, problems)
-    if records is None:
+    parsed = _csv_records(name, text, problems)
+    if parsed is None:
         return None
+    lines, records = parsed
     if not records:
-        return pd.DataFrame(), []
-    header_line, header = records[0]
-    header = [h.strip() for h in header]
+        return pd.DataFrame(), [], set()
+    header = [h.strip() for h in records[0]]
     if len(header) == 1 and (sep := next((s for s in ";\t|" if s in header[0]), None)):
-        problems.append(Problem(name, None, f"line {header_line}",
+        problems.append(Problem(name, None, f"line {lines[0]}",
                                 f"fields are separated by {sep!r}; o2opt reads comma-separated "
                                 "files"))
         return None
-    body = _csv_body(name, header, records[1:], problems)
+    header_line = lines[0]
+    lines, body, dropped = _csv_body(name, header, lines[1:], records[1:], problems)
     columns = _csv_columns(name, header_line, header, body, problems)
-    frame = pd.DataFrame({header[j]: pd.Series([f[j].strip() for _, f in body], dtype=str)
+    frame = pd.DataFrame({header[j]: pd.Series([r[j].strip() for r in body], dtype=str)
                           for j in columns})
-    return frame, [f"line {line}" for line, _ in body]
+    return frame, [f"line {line}" for line in lines], dropped
 
 
-def _csv_records(name: str, text: str, problems: list[Problem]) -> list[tuple[int, list[str]]] | None:
-    """``(first line, fields)`` of every record that is not blank."""
+def _csv_records(name: str, text: str,
+                 problems: list[Problem]) -> tuple[list[int], list[list[str]]] | None:
+    """The records that are not blank and the line each starts on."""
     reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
     try:
-        for fields in reader:
-            if any(f.strip() for f in fields):
-                records.append((start, fields))
-            start = reader.line_num + 1
+        records = list(reader)
     except csv.Error as e:
-        problems.append(Problem(name, None, f"line {reader.line_num}",
-                                f"cannot be parsed as CSV: {e}"))
+        _, line = _record_starts(text)
+        problems.append(Problem(name, None, f"line {line}", f"cannot be parsed as CSV: {e}"))
         return None
-    return records
+    # one line per record, unless a quoted field holds a line break
+    lines = list(range(1, len(records) + 1)) if reader.line_num == len(records) \
+        else _record_starts(text)[0]
+    keep = [i for i, r in enumerate(records) if r and (r[0].strip() or "".join(r).strip())]
+    if len(keep) == len(records):
+        return lines, records
+    return [lines[i] for i in keep], [records[i] for i in keep]
 
 
-def _csv_body(name: str, header: list[str], records: list[tuple[int, list[str]]],
-              problems: list[Problem]) -> list[tuple[int, list[str]]]:
-    """The data records whose field count matches the header; a problem for each other."""
+def _record_starts(text: str) -> tuple[list[int], int]:
+    """The line each CSV record starts on, and the line after the last record read (where
+    a record that cannot be parsed starts)."""
+    starts: list[int] = []
+    start = 1
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    with contextlib.suppress(csv.Error):
+        for _ in reader:
+            starts.append(start)
+            start = reader.line_num + 1
+    return starts, start
+
+
+def _csv_body(name: str, header: list[str], lines: list[int], records: list[list[str]],
+              problems: list[Problem]) -> tuple[list[int], list[list[str]], set[str]]:
+    """The data records whose field count matches the header (and their lines), and the
+    ids of the others (each reported)."""
     n = len(header)
-    body = []
-    for line, fields in records:
-        if len(fields) > n and not any(f.strip() for f in fields[n:]):
-            fields = fields[:n]  # trailing empty fields: nothing is lost
-        if len(fields) == n:
-            body.append((line, fields))
+    if all(len(r) == n for r in records):
+        return lines, records, set()
+    good_lines, body = [], []
+    dropped: set[str] = set()
+    at = header.index("id") if "id" in header else None
+    for line, fields in zip(lines, records, strict=True):
+        if len(fields) == n or (len(fields) > n and not "".join(fields[n:]).strip()):
+            good_lines.append(line)
+            body.append(fields[:n])  # trailing empty fields: nothing is lost
             continue
         row = f"line {line}"
-        if "id" in header and header.index("id") < len(fields):
-            row += f" (id {fields[header.index('id')].strip()})"
+        if at is not None and at < len(fields):
+            dropped.add(fields[at].strip())
+            row += f" (id {fields[at].strip()})"
         column = header[len(fields)] if len(fields) < n else None
         problems.append(Problem(name, column, row,
                                 f"has {len(fields)} fields, the header has {n}"))
-    return body
+    return good_lines, body, dropped
 
 
-def _csv_columns(name: str, header_line: int, header: list[str],
-                 body: list[tuple[int, list[str]]], problems: list[Problem]) -> list[int]:
+def _csv_columns(name: str, header_line: int, header: list[str], body: list[list[str]],
+                 problems: list[Problem]) -> list[int]:
     """Positions of the columns to keep: named ones, each name once."""
     keep: list[int] = []
     seen: set[str] = set()
     for j, column in enumerate(header):
         if not column:
-            if any(f[j].strip() for _, f in body):
+            if any(f[j].strip() for f in body):
                 problems.append(Problem(name, None, f"line {header_line}",
                                         f"column {j + 1} has values but no name in the header"))
         elif column in seen:
@@ -299,9 +339,13 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         message, line = _toml_error(e)
-        problems.append(Problem(file.name, None, line, f"is not valid TOML: {message}"))
+        lines = text.splitlines()
+        if line and 0 < line <= len(lines) and lines[line - 1].strip():
+            message += f" in {lines[line - 1].strip()[:60]!r}"
+        row = f"line {line}" if line else None
+        problems.append(Problem(file.name, None, row, f"is not valid TOML: {message}"))
         return {}, {}
-    from o2opt.validate import closest  # noqa: PLC0415
+    from o2opt.validate import closest
 
     lines = _toml_lines(text)
     model: dict[str, Any] = {}
@@ -321,14 +365,13 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
     return model, {k[6:]: n for k, n in lines.items() if k.startswith("model.")}
 
 
-def _toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, str | None]:
-    """The message of a TOML syntax error without its position, and ``"line N"``."""
+def _toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    """The message of a TOML syntax error without its position, and its line."""
     message = str(error)
     match = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", message, flags=re.DOTALL)
     if match:
-        return match.group(1), f"line {match.group(2)}"
-    lineno = getattr(error, "lineno", None)  # Python >= 3.14
-    return message, (f"line {lineno}" if lineno else None)
+        return match.group(1), int(match.group(2))
+    return message, getattr(error, "lineno", None)  # Python >= 3.14
 
 
 _TOML_TABLE = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*\]")
@@ -357,7 +400,7 @@ def _geometry(frame: pd.DataFrame) -> Any:
     """The active geometry column of a GeoDataFrame, or ``None``."""
     if "geopandas" not in sys.modules:
         return None
-    import geopandas as gpd  # noqa: PLC0415
+    import geopandas as gpd
 
     if not isinstance(frame, gpd.GeoDataFrame):
         return None
@@ -367,54 +410,61 @@ def _geometry(frame: pd.DataFrame) -> Any:
         return None
 
 
-def _points_to_latlon(frame: pd.DataFrame, source: str, rows: list[str],
-                      problems: list[Problem]) -> pd.DataFrame:
+def _points_to_latlon(frame: pd.DataFrame, name: str, rows: list[str],
+                      raw: RawInput) -> pd.DataFrame:
     """Replace a GeoDataFrame's point geometry by WGS84 ``lat``/``lon`` columns.
 
-    ``rows`` names each row for error messages. A geometry that is missing, empty or not
-    a point is a problem, and its ``lat``/``lon`` are NaN.
+    ``frame`` is table ``name``; ``rows`` names each row for error messages. A geometry
+    that is missing, empty or not a point is a problem, and its ``lat``/``lon`` are NaN
+    (not reported again).
     """
     geometry = _geometry(frame)
     if geometry is None:
         return pd.DataFrame(frame)
+    source = raw.sources[name]
     column = geometry.name
     if geometry.crs is not None and not geometry.crs.equals("EPSG:4326"):
         try:
             geometry = geometry.to_crs("EPSG:4326")
-        except Exception as e:  # noqa: BLE001  (pyproj raises several types)
-            problems.append(Problem(source, column, None,
-                                    f"cannot be converted from {geometry.crs} to WGS84: {e}"))
+        except Exception as e:  # pyproj raises several types
+            raw.problems.append(Problem(source, column, None, f"cannot be converted from "
+                                                              f"{geometry.crs} to WGS84: {e}"))
             geometry = None
     out = pd.DataFrame(frame.drop(columns=column))
-    out["lat"] = np.nan
-    out["lon"] = np.nan
-    if geometry is None:
-        return out
-    kinds = geometry.geom_type.to_numpy()
-    good = (kinds == "Point") & ~geometry.is_empty.to_numpy(dtype=bool)
-    ids = out["id"].to_numpy() if "id" in out.columns else None
-    for i in np.flatnonzero(~good):
-        row = rows[i] + (f" (id {ids[i]})" if ids is not None and pd.notna(ids[i]) else "")
-        got = kinds[i] if kinds[i] and not geometry.iloc[i].is_empty else "no point"
-        problems.append(Problem(source, column, row, f"must be a point, got {got}"))
-    points = geometry[good]
-    out.loc[good, "lat"] = points.y.to_numpy()
-    out.loc[good, "lon"] = points.x.to_numpy()
+    lat = np.full(len(out), np.nan)
+    lon = np.full(len(out), np.nan)
+    good = np.zeros(len(out), dtype=bool)
+    if geometry is not None:
+        kinds = geometry.geom_type.to_numpy()
+        good = (kinds == "Point") & ~geometry.is_empty.to_numpy(dtype=bool)
+        ids = out["id"].to_numpy() if "id" in out.columns else None
+        for i in np.flatnonzero(~good):
+            row = rows[i] + (f" (id {ids[i]})" if ids is not None and pd.notna(ids[i]) else "")
+            got = "no geometry" if pd.isna(kinds[i]) else kinds[i]
+            got = "an empty point" if got == "Point" else got
+            raw.problems.append(Problem(source, column, row, f"must be a point, got {got}"))
+        points = geometry[good]
+        lat[good] = points.y.to_numpy()
+        lon[good] = points.x.to_numpy()
+    out["lat"] = lat
+    out["lon"] = lon
+    for axis in ("lat", "lon"):
+        raw.reported[(name, axis)] = set(np.flatnonzero(~good).tolist())
     return out
 
 
 def _read_geopackage(file: Path) -> RawInput:
-    import geopandas as gpd  # noqa: PLC0415
-    import pyogrio  # noqa: PLC0415
+    import geopandas as gpd
+    import pyogrio
 
     if not file.is_file():
         raise InputError([Problem(str(file), None, None, "GeoPackage does not exist")])
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(file)]
-    except Exception as e:  # noqa: BLE001  (GDAL raises several types for a bad file)
+    except Exception as e:  # GDAL raises several types
         raise InputError([Problem(file.name, None, None, f"cannot be read as GeoPackage: {e}")]) \
             from None
-    from o2opt.validate import closest  # noqa: PLC0415
+    from o2opt.validate import closest
 
     raw = RawInput(tables={}, model={}, sources={})
     for name in TABLES:
@@ -426,14 +476,16 @@ def _read_geopackage(file: Path) -> RawInput:
                 raw.problems.append(Problem(source, None, None,
                                             f"required layer is missing (layers: {have})"
                                             f"{closest(name, layers)}"))
+                raw.unreadable.add(name)
             continue
         try:
             frame = gpd.read_file(file, layer=name, fid_as_index=True)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raw.problems.append(Problem(source, None, None, f"cannot be read: {e}"))
+            raw.unreadable.add(name)
             continue
         rows = [f"feature {fid}" for fid in frame.index]
-        raw.add(name, _points_to_latlon(frame, source, rows, raw.problems), rows)
+        raw.add(name, _points_to_latlon(frame, name, rows, raw), rows)
     for toml in (file.with_suffix(".toml"), file.parent / "scenario.toml"):
         if toml.is_file():
             raw.model, raw.model_lines = _read_toml(toml, raw.problems)
@@ -457,7 +509,7 @@ def write_folder(network: Network, folder: str | os.PathLike[str], *,
         Replace an existing non-empty folder (and everything in it). Without it such a
         folder is an :class:`~o2opt.errors.OutputError` and is left untouched.
     """
-    import tomli_w  # noqa: PLC0415
+    import tomli_w
 
     folder = Path(folder)
     with atomic_folder(folder, replace=lambda _: overwrite) as tmp:

@@ -9,6 +9,7 @@ row, or returns a :class:`~o2opt.network.Network`.
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,30 +24,45 @@ from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, 
 
 __all__ = ["check", "check_model", "closest"]
 
+log = logging.getLogger(__name__)
+
 _MAX_PER_COLUMN = 20  # problems listed per column before summarising the rest
+_MAX_INT = 2**53  # larger whole numbers are not exact in float64
+_MAX_HINT_CHOICES = 5000  # "did you mean" is not searched among more ids than this
 
 
 def closest(word: str, choices: Iterable[str]) -> str:
     """A "did you mean" hint for a misspelt ``word`` ('' when nothing is close).
+
+    Choices whose length alone rules them out are skipped; among more than
+    ``_MAX_HINT_CHOICES`` candidates no hint is searched (it would be slow and unhelpful).
 
     Examples
     --------
     >>> closest("horizon_day", ["horizon_days", "budget"])
     " (did you mean 'horizon_days'?)"
     """
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    cutoff = 0.6
+    n = len(word)
+    near = [c for c in choices if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+    if len(near) > _MAX_HINT_CHOICES:
+        return ""
+    match = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def check(raw: RawInput) -> Network:
     """Validate ``raw`` and return the typed :class:`Network`, or raise :class:`InputError`."""
     problems = list(raw.problems)
-    tables = {name: _check_table(TABLES[name], raw.tables.get(name), raw, problems)
-              for name in TABLES}
-    scenario = _check_model(raw.model, raw.model_source, problems)
+    tables: dict[str, pd.DataFrame] = {}
+    bad: dict[str, np.ndarray] = {}
+    for name, table in TABLES.items():
+        tables[name], bad[name] = _check_table(table, raw.tables.get(name), raw, problems)
+    scenario = _check_model(raw.model, raw.model_source, problems, raw.model_lines)
+    refs = _References(tables, raw)
     _check_ids(tables, raw, problems)
-    _check_demand(tables, raw, problems)
-    _check_routes(tables, raw, problems)
+    _check_demand(tables, bad["demand"], refs, raw, problems, scenario)
+    _check_routes(tables, bad["routes"], refs, raw, problems)
     if problems:
         raise InputError(problems)
     return Network(scenario=scenario, **tables)
@@ -74,19 +90,40 @@ def check_model(model: Mapping[str, Any], source: str = "model") -> Scenario:
 
 # --------------------------------------------------------------------------- tables
 def _where(raw: RawInput, table: str, frame: pd.DataFrame, i: int) -> str:
-    """Human description of row ``i``: 'line 5 (id H3)' for CSV, 'row 3 (id H3)' else."""
-    label = f"line {i + 2}" if raw.csv else f"row {frame.index[i]}"
+    """Where row ``i`` came from, with its key: 'line 5 (id H3)', 'row 3 (id H3)'."""
+    rows = raw.rows.get(table)
+    label = rows[i] if rows is not None and i < len(rows) else f"row {i}"
     key = "id" if "id" in frame.columns else TABLES[table].key[0]
     if key in frame.columns:
-        value = frame[key].iloc[i]
-        if isinstance(value, str) and value:
+        value = _as_id(frame[key].iloc[i])
+        if value:
             label += f" ({key} {value})"
     return label
 
 
+def _as_id(value: Any) -> str:
+    """A value as stripped text: '' when missing, '7' for 7 or 7.0, else ``str(value)``."""
+    if isinstance(value, str):
+        return value.strip()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
 def _report(problems: list[Problem], source: str, column: str, raw: RawInput, table: str,
             frame: pd.DataFrame, rows: np.ndarray, message: Any) -> None:
-    """Add one problem per offending row (``message(i)``), summarising past a limit."""
+    """Add one problem per offending row (``message(i)``), summarising past a limit.
+
+    Rows whose problem in ``column`` was reported while reading are left out.
+    """
+    done = raw.reported.get((table, column))
+    if done:
+        rows = np.array([i for i in rows if int(i) not in done], dtype=np.int64)
     for i in rows[:_MAX_PER_COLUMN]:
         problems.append(Problem(source, column, _where(raw, table, frame, int(i)), message(i)))
     if len(rows) > _MAX_PER_COLUMN:
@@ -94,35 +131,71 @@ def _report(problems: list[Problem], source: str, column: str, raw: RawInput, ta
                                 f"... and {len(rows) - _MAX_PER_COLUMN} more rows like these"))
 
 
-def _is_blank(values: pd.Series) -> np.ndarray:
-    as_str = values.astype("string").str.strip()
-    return (values.isna() | (as_str == "")).to_numpy(dtype=bool)
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """Each value as stripped text ('' when missing) in an object array (see :func:`_as_id`)."""
+    if isinstance(values.dtype, pd.StringDtype):  # CSV input: only strings and NA
+        return np.array([v.strip() for v in values.to_numpy(dtype=object, na_value="")],
+                        dtype=object)
+    return np.array([_as_id(v) for v in values.to_numpy(dtype=object)], dtype=object)
 
 
 def _check_table(table: Table, frame: pd.DataFrame | None, raw: RawInput,
-                 problems: list[Problem]) -> pd.DataFrame:
+                 problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table converted to its declared columns and dtypes, plus its extra columns; and
+    which rows have a bad or missing key (``table.key``) value.
+
+    ``frame`` is ``None`` for a table not given or not readable (already reported): it has
+    no rows. A frame without any column (an empty file) has no rows unless it is the
+    required hospitals table.
+    """
     source = raw.sources.get(table.name, table.file)
     if frame is None:
         frame = pd.DataFrame()
-    frame = frame.reset_index(drop=True) if raw.csv else frame
-    missing = [c for c in table.required if c not in frame.columns]
-    if missing and not (len(frame) == 0 and len(frame.columns) == 0 and table.name != "hospitals"):
-        for name in missing:
-            have = ", ".join(map(str, frame.columns)) or "none"
-            problems.append(Problem(source, name, None,
-                                    f"required column is missing (columns present: {have})"))
+    elif len(frame.columns) or table.name == "hospitals":
+        frame = _unique_columns(frame, source, problems)
+        _check_columns(table, frame, source, problems)
+    frame = frame.reset_index(drop=True)
     out: dict[str, Any] = {}
+    bad_key = np.zeros(len(frame), dtype=bool)
     for col in table.columns:
         if col.name in frame.columns:
-            out[col.name] = _convert(col, frame, table, raw, source, problems)
+            out[col.name], bad = _convert(col, frame, table, raw, source, problems)
+            if col.name in table.key:
+                bad_key |= bad
         elif col.required:
+            bad_key |= col.name in table.key
             out[col.name] = pd.Series(np.nan if col.dtype != "str" else "",
                                       index=frame.index, dtype=_dtype(col))
         else:
             out[col.name] = pd.Series(col.default, index=frame.index, dtype=_dtype(col))
     extra = {c: frame[c] for c in frame.columns if c not in out and c != "geometry"}
     result = pd.DataFrame({**out, **extra}, index=frame.index).reset_index(drop=True)
-    return result
+    return result, bad_key
+
+
+def _unique_columns(frame: pd.DataFrame, source: str, problems: list[Problem]) -> pd.DataFrame:
+    """``frame`` with the first of each repeated column name (a problem for the others)."""
+    repeated = frame.columns.duplicated()
+    for name in dict.fromkeys(frame.columns[repeated]):
+        problems.append(Problem(source, str(name), None, "is given more than once"))
+    return frame.loc[:, ~repeated] if repeated.any() else frame
+
+
+def _check_columns(table: Table, frame: pd.DataFrame, source: str,
+                   problems: list[Problem]) -> None:
+    """A problem for each required column that is missing, with a hint if one is close."""
+    present = [str(c) for c in frame.columns]
+    for name in table.required:
+        if name in present:
+            continue
+        hint = closest(name, [c for c in present if c not in table.names])
+        if not hint:
+            hint = f" (columns present: {', '.join(present) or 'none'})"
+        problems.append(Problem(source, name, None, f"required column is missing{hint}"))
 
 
 def _dtype(col: Column) -> Any:
@@ -130,24 +203,24 @@ def _dtype(col: Column) -> Any:
 
 
 def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, source: str,
-             problems: list[Problem]) -> pd.Series:
+             problems: list[Problem]) -> tuple[pd.Series, np.ndarray]:
+    """Column ``col`` in its dtype with defaults filled, and which rows had a problem."""
     values = frame[col.name]
-    blank = _is_blank(values)
     if col.dtype == "str":
-        text = values.astype(object).where(~blank, "").map(lambda v: str(v).strip())
-        if col.required and blank.any():
-            _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(blank),
-                    lambda i: "is empty")
-        return text.astype(object)
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        cleaned = values.astype("string").str.strip().str.lower()
+        text = _text(values)
+        empty = text == "" if col.required else np.zeros(len(text), dtype=bool)
+        _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(empty),
+                lambda i: "is empty")
+        return pd.Series(text, index=frame.index, dtype=object), empty
+    if _is_text(values):
+        text = np.array([t.lower() for t in _text(values)], dtype=object)
+        blank = text == ""
         if col.allow_inf:
-            cleaned = cleaned.replace({"unlimited": "inf", "infinity": "inf"})
-        numbers = pd.to_numeric(cleaned.where(~pd.Series(blank, index=values.index)),
-                                errors="coerce")
-        numbers = numbers.astype("float64").to_numpy(dtype=float, na_value=np.nan)
-        unparsed = ~blank & np.isnan(numbers) & ~cleaned.isin(["nan"]).to_numpy(dtype=bool)
+            text[np.isin(text, ["unlimited", "infinity"])] = "inf"
+        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+        unparsed = ~blank & np.isnan(numbers) & (text != "nan")
     else:
+        blank = values.isna().to_numpy(dtype=bool)
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         unparsed = np.zeros(len(values), dtype=bool)
     bad = np.zeros(len(values), dtype=bool)
@@ -181,14 +254,18 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         _report(problems, source, col.name, raw, table.name, frame, rows,
                 lambda i, rule=rule: f"must be {rule}, got {numbers[i]:g}")
         ok[rows] = False
+        bad[rows] = True
     if col.dtype == "int":
         fractional = ok & (numbers != np.round(numbers))
-        if fractional.any():
-            _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(fractional),
-                    lambda i: f"must be a whole number, got {numbers[i]:g}")
-        return pd.Series(np.where(np.isfinite(numbers), numbers, 0).astype(np.int64),
-                         index=frame.index)
-    return pd.Series(numbers, index=frame.index, dtype=np.float64)
+        _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(fractional),
+                lambda i: f"must be a whole number, got {numbers[i]:g}")
+        huge = ok & ~fractional & (np.abs(numbers) >= _MAX_INT)
+        _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(huge),
+                lambda i: f"is too large, got {numbers[i]:g}")
+        bad |= fractional | huge
+        whole = ok & ~bad
+        return pd.Series(np.where(whole, numbers, 0).astype(np.int64), index=frame.index), bad
+    return pd.Series(numbers, index=frame.index, dtype=np.float64), bad
 
 
 def _check_ids(tables: dict[str, pd.DataFrame], raw: RawInput, problems: list[Problem]) -> None:
@@ -209,66 +286,110 @@ def _check_ids(tables: dict[str, pd.DataFrame], raw: RawInput, problems: list[Pr
                 seen[value] = name
 
 
-def _known(tables: dict[str, pd.DataFrame], *names: str) -> set[str]:
-    return set().union(*(set(tables[n]["id"]) for n in names))
+class _References:
+    """The ids that demand and route rows may name, per facility table.
+
+    A table whose ids cannot all be known (unreadable, or without its ``id`` column) is
+    *unsure*: references into it are not checked, since its own problem is reported.
+    Rows left out while reading (ragged CSV rows) still count as known ids.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], raw: RawInput):
+        self.ids = {name: set(tables[name]["id"]) - {""} | raw.dropped_ids.get(name, set())
+                    for name in FACILITY_TABLES}
+        self.unsure = set(raw.unreadable) & set(FACILITY_TABLES)
+        for name in FACILITY_TABLES:
+            frame = raw.tables.get(name)
+            if frame is not None and (len(frame.columns) or name == "hospitals") \
+                    and "id" not in frame.columns:
+                self.unsure.add(name)
+
+    def known(self, *names: str) -> set[str]:
+        return set().union(*(self.ids[n] for n in names))
 
 
-def _check_demand(tables: dict[str, pd.DataFrame], raw: RawInput,
-                  problems: list[Problem]) -> None:
+def _duplicated(frame: pd.DataFrame, columns: list[str], bad: np.ndarray) -> np.ndarray:
+    """Rows (positions) repeating the ``columns`` values of an earlier good row."""
+    good = np.flatnonzero(~bad)
+    repeated = frame.iloc[good].duplicated(columns, keep="first").to_numpy(dtype=bool)
+    return good[repeated]
+
+
+def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,
+                  raw: RawInput, problems: list[Problem], scenario: Scenario) -> None:
     demand = tables["demand"]
     if not len(demand):
         return
     source = raw.sources.get("demand", "demand.csv")
-    hospitals = set(tables["hospitals"]["id"])
-    unknown = ~demand["hospital"].isin(hospitals).to_numpy() & (demand["hospital"] != "").to_numpy()
-    _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
-            lambda i: f"names unknown hospital {demand['hospital'].iloc[i]!r}")
-    dup = demand.duplicated(["hospital", "day"], keep="first").to_numpy()
-    _report(problems, source, "day", raw, "demand", demand, np.flatnonzero(dup),
-            lambda i: f"hospital {demand['hospital'].iloc[i]!r} has day "
-                      f"{demand['day'].iloc[i]} more than once")
+    hospital = demand["hospital"].to_numpy()
+    if "hospitals" not in refs.unsure:
+        known = refs.known("hospitals")
+        unknown = np.array([bool(h) and h not in known for h in hospital], dtype=bool)
+        _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
+                lambda i: f"names unknown hospital {hospital[i]!r}{closest(hospital[i], known)}")
+    late = int(((demand["day"] >= scenario.horizon_days) & ~bad).sum())
+    if late:
+        log.warning("%s: %d row(s) have a day >= horizon_days (%d) and are ignored "
+                    "(days count from 0)", source, late, scenario.horizon_days)
+    _report(problems, source, "day", raw, "demand", demand,
+            _duplicated(demand, ["hospital", "day"], bad),
+            lambda i: f"hospital {hospital[i]!r} has day {demand['day'].iloc[i]} more than "
+                      "once")
 
 
-def _check_routes(tables: dict[str, pd.DataFrame], raw: RawInput,
-                  problems: list[Problem]) -> None:
+def _check_routes(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,
+                  raw: RawInput, problems: list[Problem]) -> None:
     routes = tables["routes"]
     if not len(routes):
         return
     source = raw.sources.get("routes", "routes.csv")
-    fillers = _known(tables, "stations", "candidates")
-    producers = _known(tables, "producers")
-    hospitals = _known(tables, "hospitals")
-    stations = _known(tables, "stations")
-    everything = fillers | producers | hospitals
     origin = routes["origin"].to_numpy()
     dest = routes["destination"].to_numpy()
+    if not refs.unsure:
+        _check_arcs(routes, origin, dest, refs, source, raw, problems)
+    _report(problems, source, "destination", raw, "routes", routes,
+            _duplicated(routes, ["origin", "destination"], bad),
+            lambda i: f"arc {origin[i]!r} -> {dest[i]!r} is listed more than once")
+
+
+def _check_arcs(routes: pd.DataFrame, origin: np.ndarray, dest: np.ndarray, refs: _References,
+                source: str, raw: RawInput, problems: list[Problem]) -> None:
+    """Every route names known facilities and is a cylinder arc or a bulk arc."""
+    fillers = refs.known("stations", "candidates")
+    producers = refs.known("producers")
+    hospitals = refs.known("hospitals")
+    stations = refs.known("stations")
+    everything = fillers | producers | hospitals
     for column, values in (("origin", origin), ("destination", dest)):
         unknown = np.array([bool(v) and v not in everything for v in values], dtype=bool)
         _report(problems, source, column, raw, "routes", routes, np.flatnonzero(unknown),
-                lambda i, v=values: f"names unknown facility {v[i]!r}")
-    cylinder = np.array([o in fillers and d in hospitals for o, d in zip(origin, dest)])
-    bulk = np.array([o in producers and d in stations for o, d in zip(origin, dest)])
-    known = np.array([o in everything and d in everything for o, d in zip(origin, dest)])
+                lambda i, v=values: f"names unknown facility {v[i]!r}"
+                                    f"{closest(v[i], everything)}")
+    pairs = list(zip(origin, dest, strict=True))
+    cylinder = np.array([o in fillers and d in hospitals for o, d in pairs], dtype=bool)
+    bulk = np.array([o in producers and d in stations for o, d in pairs], dtype=bool)
+    known = np.array([o in everything and d in everything for o, d in pairs], dtype=bool)
     wrong = known & ~cylinder & ~bulk
     _report(problems, source, "destination", raw, "routes", routes, np.flatnonzero(wrong),
             lambda i: f"arc {origin[i]!r} -> {dest[i]!r} is neither station/candidate -> "
                       "hospital nor producer -> station")
-    dup = routes.duplicated(["origin", "destination"], keep="first").to_numpy()
-    _report(problems, source, "destination", raw, "routes", routes, np.flatnonzero(dup),
-            lambda i: f"arc {origin[i]!r} -> {dest[i]!r} is listed more than once")
 
 
 # --------------------------------------------------------------------------- [model]
-def _check_model(model: Mapping[str, Any], source: str, problems: list[Problem]) -> Scenario:
+def _check_model(model: Mapping[str, Any], source: str, problems: list[Problem],
+                 lines: Mapping[str, int] | None = None) -> Scenario:
+    """The :class:`Scenario` of ``model``; a problem for each bad key (at its line if known)."""
     values: dict[str, Any] = {}
     for key, value in model.items():
+        row = f"line {lines[key]}" if lines and key in lines else None
         spec = MODEL_KEYS.get(key)
         if spec is None:
-            problems.append(Problem(source, key, None, f"unknown key{closest(key, MODEL_KEYS)}"))
+            problems.append(Problem(source, str(key), row,
+                                    f"unknown key{closest(str(key), MODEL_KEYS)}"))
             continue
         converted, error = _model_value(spec, value)
         if error:
-            problems.append(Problem(source, key, None, error))
+            problems.append(Problem(source, key, row, error))
         else:
             values[key] = converted
     return Scenario(**values)
