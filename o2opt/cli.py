@@ -7,10 +7,11 @@ Exit status (MODEL.md): 0 a plan was found (optimal or feasible), 1 the solver f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from o2opt import __version__, datasets
@@ -68,12 +69,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
+@contextlib.contextmanager
+def _logging_to_stderr(verbose: bool, quiet: bool) -> Iterator[None]:
+    """Send o2opt's log to stderr while the command runs, then restore the logger."""
+    saved = (log.handlers[:], log.level, log.propagate)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log.handlers[:] = [handler]
     log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    try:
+        yield
+    finally:
+        log.handlers[:], log.level, log.propagate = saved
 
 
 def _load(folder: Path) -> tuple[Network, float]:
@@ -106,7 +114,11 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    _setup_logging(args.verbose, args.quiet)
+    with _logging_to_stderr(args.verbose, args.quiet):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
             network, _ = _load(args.folder)

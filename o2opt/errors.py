@@ -42,7 +42,8 @@ class Problem:
     def __str__(self) -> str:
         where = [self.source]
         if self.column:
-            where.append(f"column {self.column}")
+            is_key = self.source.endswith(".toml") or self.source in ("model", "Scenario.replace")
+            where.append(f"{'key' if is_key else 'column'} {self.column}")
         if self.row:
             where.append(self.row)
         return f"{', '.join(where)}: {self.message}"

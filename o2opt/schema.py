@@ -205,6 +205,7 @@ class ModelKey:
     default: Any
     description: str
     minimum: float | None = None
+    maximum: float | None = None
     positive: bool = False
     optional: bool = False  # ``None`` (absent) is a valid value
     choices: tuple[str, ...] = field(default=())
@@ -213,7 +214,8 @@ class ModelKey:
 MODEL_KEYS: dict[str, ModelKey] = {
     k.name: k
     for k in (
-        ModelKey("horizon_days", "int", 1, "number of days D", positive=True),
+        ModelKey("horizon_days", "int", 1, "number of days D (at most ten years)",
+                 positive=True, maximum=3660),
         ModelKey("cylinder_m3", "float", 6.8, "m3 of gas per cylinder (J size: 6.8)",
                  positive=True),
         ModelKey("cost_per_cylinder_km", "float", 0.05,

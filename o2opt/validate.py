@@ -79,7 +79,7 @@ def check_model(model: Mapping[str, Any], source: str = "model") -> Scenario:
     Traceback (most recent call last):
     ...
     o2opt.errors.InputError: 1 problem in the input:
-      - model, column horizon_day: unknown key (did you mean 'horizon_days'?)
+      - model, key horizon_day: unknown key (did you mean 'horizon_days'?)
     """
     problems: list[Problem] = []
     scenario = _check_model(model, source, problems)
@@ -424,4 +424,6 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
         return None, f"must be > 0, got {value!r}"
     if spec.minimum is not None and number < spec.minimum:
         return None, f"must be >= {spec.minimum:g}, got {value!r}"
+    if spec.maximum is not None and number > spec.maximum:
+        return None, f"must be <= {spec.maximum:g}, got {value!r}"
     return number, None

@@ -165,7 +165,7 @@ def test_geopackage_problems_name_layer_column_and_feature(rich, tmp_path):
         "Polygon",
         "bad.gpkg layer hospitals, column demand_m3_day, feature 3 (id H3): must be >= 0, "
         "got -1",
-        "scenario.toml, column cylinder, line 2: unknown key (did you mean 'cylinder_m3'?)",
+        "scenario.toml, key cylinder, line 2: unknown key (did you mean 'cylinder_m3'?)",
     ]
 
 

@@ -494,7 +494,8 @@ def check_cli_output(case: Case, folder: Path, out: Path, code: int, stdout: str
     assert "Traceback" not in stderr
     assert case.source.format(folder=folder) in stderr
     if case.column:
-        assert f"column {case.column}" in stderr
+        label = "key" if case.source.endswith(".toml") else "column"
+        assert f"{label} {case.column}" in stderr
     if case.row:
         assert case.row in stderr
     assert not out.exists() and not out.parent.exists()
@@ -548,7 +549,7 @@ def test_cli_validate_lists_every_problem(tmp_path, capsys, o2opt_logger):
     err = capsys.readouterr().err
     assert "2 problems in the input" in err
     assert "hospitals.csv, column demand_m3_day, line 3 (id H2): must be >= 0, got -5" in err
-    assert "scenario.toml, column cylinder_m3, line 3: must be > 0, got 0" in err
+    assert "scenario.toml, key cylinder_m3, line 3: must be > 0, got 0" in err
 
 
 def test_a_file_instead_of_a_folder(tmp_path):

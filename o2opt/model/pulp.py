@@ -31,7 +31,7 @@ def to_pulp(lm: LinearModel, name: str = "o2opt") -> tuple[pulp.LpProblem, list[
     >>> import o2opt
     >>> lm = o2opt.model.build(o2opt.read_network(o2opt.datasets.demo_folder()))
     >>> prob, variables = to_pulp(lm)
-    >>> len(variables) == lm.num_col, len(prob.constraints) == lm.num_row
+    >>> len(variables) == lm.num_col, prob.numConstraints() == lm.num_row
     (True, True)
     """
     prob = pulp.LpProblem(name, pulp.LpMinimize)
