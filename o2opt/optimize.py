@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def optimize(network: Network, *, solver: str | None = None, backend: str | None = None,
              time_limit_s: float | None = None, mip_gap: float | None = None,
-             threads: int | None = None, verbose: bool = False) -> Solution:
+             threads: int | None = None, verbose: bool = False,
+             decompose: bool | None = None) -> Solution:
     """Solve the canonical model of ``network`` and return the :class:`Solution`.
 
     Solver options default to the scenario's ``[model]`` values (see
@@ -48,7 +49,7 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     log.info("built model: %d variables, %d constraints, %d non-zeros (%.2f s)",
              lm.num_col, lm.num_row, len(lm.a_val), build_s)
     result = solve(lm, solver=solver, backend=backend, time_limit_s=time_limit_s,
-                   mip_gap=mip_gap, threads=threads, verbose=verbose)
+                   mip_gap=mip_gap, threads=threads, verbose=verbose, decompose=decompose)
     message = result.message
     if result.status == "infeasible" and not network.scenario.allow_unmet:
         message = _explain_shortfall(network, lm, solver, backend, time_limit_s)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from o2opt.decompose import DayBlock, day_blocks
 from o2opt.errors import SolverError
 from o2opt.model.build import LinearModel
 
@@ -63,7 +64,8 @@ class SolveResult:
 
 def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = None,
           time_limit_s: float | None = None, mip_gap: float | None = None,
-          threads: int | None = None, verbose: bool = False) -> SolveResult:
+          threads: int | None = None, verbose: bool = False,
+          decompose: bool | None = None) -> SolveResult:
     """Solve ``lm``.
 
     Parameters
@@ -76,6 +78,10 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
         Default: the scenario's values; ``mip_gap`` defaults to :data:`PROVEN_GAP`.
     verbose : bool
         Let the solver print its log.
+    decompose : bool, optional
+        Solve independent days one by one (:mod:`o2opt.decompose`), identical days
+        once. Default: on for the ``highspy`` backend whenever the days are independent
+        (no candidate sites); ``False`` always solves the model in one piece.
 
     Examples
     --------
@@ -103,13 +109,50 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     if lm.num_col == 0:
         result = _solve_empty(lm)
     elif backend == "highspy":
-        result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
+        blocks = day_blocks(lm) if decompose is not False else None
+        if blocks is not None:
+            result = _solve_by_day(lm, blocks, time_limit_s, mip_gap, threads, verbose)
+        else:
+            result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
     else:
         result = _solve_pulp(lm, solver, time_limit_s, mip_gap, threads, verbose)
     seconds = time.perf_counter() - start
     log.info("%s: %s, objective %s (%.2f s)", result.solver, result.status, result.objective,
              seconds)
     return SolveResult(**{**result.__dict__, "seconds": seconds})
+
+
+def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float | None,
+                  mip_gap: float, threads: int | None, verbose: bool) -> SolveResult:
+    """Solve each distinct day block and assemble the whole model's solution."""
+    start = time.perf_counter()
+    x = np.zeros(lm.num_col)
+    states, gaps = [], []
+    name = ""
+    for block in blocks:
+        left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            return SolveResult("no_solution", None, None, None, name, 0.0,
+                               "time limit reached before every day was solved")
+        if block.num_col == 0:  # a day without demand
+            continue
+        part = _solve_highspy(block, left, mip_gap, threads, verbose)
+        name = part.solver
+        if part.x is None:
+            day = block.days[0]
+            return SolveResult(part.status, None, None, None, name, 0.0,
+                               f"day {day}: {part.message}")
+        for cols in block.cols:
+            x[cols] = part.x
+        states.append(part.status)
+        gaps.append(part.mip_gap)
+    gap = max(gaps, default=0.0) if lm.is_mip else None  # every day within it, so the whole model too
+    state = "optimal" if all(s == "optimal" for s in states) else "feasible"
+    name = name or "highs (highspy)"
+    days = lm.network.scenario.horizon_days
+    message = f"solved day by day: {days} days, {len(blocks)} distinct"
+    log.info(message)
+    return SolveResult(state, x, float(lm.cost @ x), gap, f"{name}, by day", 0.0, message)
 
 
 def _status_from_gap(gap: float | None) -> str:
@@ -148,7 +191,7 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
             os.close(saved)
 
 
-def _solve_highspy(lm: LinearModel, time_limit_s: float | None, mip_gap: float,
+def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
                    threads: int | None, verbose: bool) -> SolveResult:
     import highspy
 
