@@ -123,6 +123,7 @@ def from_frames(
     candidates: pd.DataFrame | None = None,
     routes: pd.DataFrame | None = None,
     demand: pd.DataFrame | None = None,
+    availability: pd.DataFrame | None = None,
     model: Mapping[str, Any] | None = None,
 ) -> Network:
     """Build and validate a network from DataFrames or GeoDataFrames.
@@ -143,7 +144,8 @@ def from_frames(
     from o2opt.validate import check
 
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
-             "candidates": candidates, "routes": routes, "demand": demand}
+             "candidates": candidates, "routes": routes, "demand": demand,
+             "availability": availability}
     raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model")
     for name, frame in given.items():
         if frame is None:

@@ -87,6 +87,7 @@ class Network:
     candidates: pd.DataFrame
     routes: pd.DataFrame
     demand: pd.DataFrame
+    availability: pd.DataFrame
     scenario: Scenario = field(default_factory=Scenario)
 
     def __repr__(self) -> str:
@@ -118,6 +119,7 @@ class Network:
             "stations": self.stations,
             "candidates": self.candidates,
             "routes": self.routes,
+            "availability": self.availability,
         }
 
     def net_demand_m3(self) -> np.ndarray:
@@ -140,6 +142,35 @@ class Network:
             gross = np.repeat(h["demand_m3_day"].to_numpy(dtype=float)[:, None], n_days, axis=1)
         onsite = h["onsite_m3_day"].to_numpy(dtype=float)[:, None]
         return np.maximum(0.0, self.scenario.demand_multiplier * gross - onsite)
+
+    def capacity_factor(self, kind: str) -> np.ndarray:
+        """Available share of capacity per facility of ``kind`` ("producers", "stations"
+        or "candidates") and day, from the availability table (1 where not listed).
+
+        Examples
+        --------
+        >>> import pandas as pd, o2opt
+        >>> net = o2opt.from_frames(
+        ...     hospitals=pd.DataFrame({"id": ["H1"], "lat": [33.3], "lon": [44.4],
+        ...                             "demand_m3_day": [50.0]}),
+        ...     producers=pd.DataFrame({"id": ["P1"], "lat": [33.0], "lon": [44.0],
+        ...                             "capacity_m3_day": [500.0]}),
+        ...     availability=pd.DataFrame({"facility": ["P1"], "day": [1],
+        ...                                "capacity_factor": [0.0]}),
+        ...     model={"horizon_days": 3})
+        >>> net.capacity_factor("producers").tolist()
+        [[1.0, 0.0, 1.0]]
+        """
+        ids = getattr(self, kind)["id"]
+        n_days = self.scenario.horizon_days
+        factor = np.ones((len(ids), n_days))
+        av = self.availability
+        if len(av):
+            pos = pd.Index(ids).get_indexer(av["facility"])
+            day = av["day"].to_numpy(dtype=np.int64)
+            keep = (pos >= 0) & (day < n_days)
+            factor[pos[keep], day[keep]] = av["capacity_factor"].to_numpy(float)[keep]
+        return factor
 
     def to_folder(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the network as a scenario folder; see :func:`o2opt.io.write_folder`."""

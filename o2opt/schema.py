@@ -175,6 +175,18 @@ TABLES: dict[str, Table] = {
             ("id",),
         ),
         Table(
+            "availability",
+            "Extension (off when absent): share of a producer's, station's or candidate's "
+            "capacity available on a day (0 = outage); a missing facility-day is 1.",
+            (
+                Column("facility", "str", "", "producer, station or candidate id"),
+                Column("day", "int", "day", "day index 0..horizon_days-1", minimum=0),
+                Column("capacity_factor", "float", "", "multiplies every capacity of the "
+                       "facility on that day", minimum=0),
+            ),
+            ("facility", "day"),
+        ),
+        Table(
             "routes",
             "Explicit arcs: replace the computed distance or cost of an arc, or list the arcs "
             "that exist when routes_only is true.",

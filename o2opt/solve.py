@@ -146,7 +146,8 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
             x[cols] = part.x
         states.append(part.status)
         gaps.append(part.mip_gap)
-    gap = max(gaps, default=0.0) if lm.is_mip else None  # every day within it, so the whole model too
+    # every day is within the largest day gap, so the whole model is too
+    gap = max(gaps, default=0.0) if lm.is_mip else None
     state = "optimal" if all(s == "optimal" for s in states) else "feasible"
     name = name or "highs (highspy)"
     days = lm.network.scenario.horizon_days

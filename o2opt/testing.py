@@ -33,8 +33,9 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     """Assert the plan keeps every constraint of the canonical model (MODEL.md).
 
     Demand: delivered + unmet covers net demand (and unmet is zero when forbidden);
-    station filling and supply; producer and candidate capacity, candidates used only
-    when opened; budget and site limits. ``tol`` is relative to the quantity checked.
+    station filling and supply; producer and candidate capacity (times the day's
+    availability factor), candidates used only when opened; budget and site limits.
+    ``tol`` is relative to the quantity checked.
     """
     if not solution.has_solution:
         _fail(f"no solution to check (status {solution.status!r})")
@@ -71,25 +72,28 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     if len(st):
         idx = index([st.index, days], names=["id", "day"])
         fills = filled.reindex(idx, fill_value=0.0)
-        cap = st["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+        cap = (st["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+               * net.capacity_factor("stations").ravel())
         close_le(fills, cap, "station fill capacity")
         close_le(cyl * fills, inflow.reindex(idx, fill_value=0.0), "station supply")
     pr = net.producers.set_index("id")
     if len(pr):
         idx = index([pr.index, days], names=["id", "day"])
         close_le(produced.reindex(idx, fill_value=0.0),
-                 pr["capacity_m3_day"].reindex(idx.get_level_values(0)).to_numpy(),
-                 "producer capacity")
+                 pr["capacity_m3_day"].reindex(idx.get_level_values(0)).to_numpy()
+                 * net.capacity_factor("producers").ravel(), "producer capacity")
     ca = net.candidates.set_index("id")
     if len(ca):
         opened = solution.sites.set_index("candidate")["opened"].reindex(ca.index)
         idx = index([ca.index, days], names=["id", "day"])
         fills = filled.reindex(idx, fill_value=0.0)
         is_open = opened.reindex(idx.get_level_values(0)).to_numpy(dtype=float)
+        is_open = is_open * net.capacity_factor("candidates").ravel()  # available share
         close_le(cyl * fills, is_open * ca["capacity_m3_day"].reindex(
             idx.get_level_values(0)).to_numpy(), "candidate capacity (or used while closed)")
         fill_cap = ca["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
-        close_le(fills, np.where(is_open > 0, fill_cap, 0.0), "candidate fill capacity")
+        close_le(fills, np.where(is_open > 0, fill_cap * is_open, 0.0),
+                 "candidate fill capacity")
         if sc.budget is not None:
             close_le([ca.loc[opened, "fixed_cost"].sum()], [sc.budget], "budget")
         if sc.max_new_sites is not None:

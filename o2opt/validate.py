@@ -63,6 +63,7 @@ def check(raw: RawInput) -> Network:
     _check_ids(tables, raw, problems)
     _check_demand(tables, bad["demand"], refs, raw, problems, scenario)
     _check_routes(tables, bad["routes"], refs, raw, problems)
+    _check_availability(tables, bad["availability"], refs, raw, problems)
     if problems:
         raise InputError(problems)
     return Network(scenario=scenario, **tables)
@@ -335,6 +336,25 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
             _duplicated(demand, ["hospital", "day"], bad),
             lambda i: f"hospital {hospital[i]!r} has day {demand['day'].iloc[i]} more than "
                       "once")
+
+
+def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,
+                        raw: RawInput, problems: list[Problem]) -> None:
+    av = tables["availability"]
+    if not len(av):
+        return
+    source = raw.sources.get("availability", "availability.csv")
+    facility = av["facility"].to_numpy()
+    kinds = ("producers", "stations", "candidates")
+    if not refs.unsure & set(kinds):
+        known = refs.known(*kinds)
+        unknown = np.array([bool(f) and f not in known for f in facility], dtype=bool)
+        _report(problems, source, "facility", raw, "availability", av, np.flatnonzero(unknown),
+                lambda i: f"names {facility[i]!r}, which is not a producer, station or "
+                          f"candidate{closest(facility[i], known)}")
+    _report(problems, source, "day", raw, "availability", av,
+            _duplicated(av, ["facility", "day"], bad),
+            lambda i: f"facility {facility[i]!r} has day {av['day'].iloc[i]} more than once")
 
 
 def _check_routes(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,

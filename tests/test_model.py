@@ -198,3 +198,45 @@ def test_unknown_solver_is_a_clear_error():
         o2opt.optimize(network(), solver="gurobi")
     with pytest.raises(o2opt.SolverError, match="cannot run"):
         o2opt.optimize(network(), solver="cbc", backend="highspy")
+
+
+def test_availability_outage_and_partial_capacity():
+    # P1 is down on day 1 and at half capacity on day 2 (34 of 68 m3 needed)
+    p = pd.DataFrame({"id": ["P1"], "lat": [34.0], "lon": [44.0], "capacity_m3_day": [68.0],
+                      "cost_per_m3": [0.5]})
+    av = pd.DataFrame({"facility": ["P1", "P1"], "day": [1, 2], "capacity_factor": [0.0, 0.5]})
+    net = o2opt.from_frames(
+        network().hospitals, stations=network().stations, producers=p, routes=network().routes,
+        availability=av, model={"horizon_days": 3})
+    # day 0: 72.6; day 1: all 68 m3 unmet; day 2: 36.3 + 34 m3 unmet
+    sol = check(net, 72.6 + 68_000 + 36.3 + 34_000, unmet_m3=68 + 34)
+    assert sol.service["unmet_m3"].tolist() == pytest.approx([0.0, 68.0, 34.0])
+    from o2opt.testing import assert_solution_feasible
+    assert_solution_feasible(sol)
+
+
+def test_availability_of_a_candidate_and_a_station():
+    cand = pd.DataFrame({"id": ["C1"], "lat": [33.2], "lon": [44.0], "capacity_m3_day": [68.0],
+                         "fixed_cost": [50.0], "cost_per_m3": [0.1]})
+    routes = pd.DataFrame({"origin": ["S1", "P1", "C1"], "destination": ["H1", "S1", "H1"],
+                           "distance_km": [10.0, 100.0, 20.0]})
+    av = pd.DataFrame({"facility": ["C1", "S1"], "day": [1, 0], "capacity_factor": [0.0, 0.0]})
+    net = network(candidates=cand, routes=routes, horizon_days=2)
+    net = o2opt.from_frames(net.hospitals, stations=net.stations, producers=net.producers,
+                            candidates=cand, routes=routes, availability=av,
+                            model={"horizon_days": 2})
+    # day 0: S1 is down, C1 serves (16.8); day 1: C1 is down, S1 serves (72.6); C1 opened once
+    sol = check(net, 16.8 + 72.6 + 50.0)
+    assert sorted(sol.deliveries[["source", "day"]].values.tolist()) == [["C1", 0], ["S1", 1]]
+
+
+def test_availability_names_must_be_supply_facilities(tmp_path):
+    folder = network().to_folder(tmp_path / "s")
+    (folder / "availability.csv").write_text(
+        "facility,day,capacity_factor\nH1,0,0\nP1,0,0.5\nP1,0,0.2\nS1,1,-1\n")
+    with pytest.raises(o2opt.InputError) as err:
+        o2opt.read_network(folder)
+    text = str(err.value)
+    assert "availability.csv, column facility, line 2 (facility H1): names 'H1'" in text
+    assert "availability.csv, column day, line 4 (facility P1)" in text
+    assert "availability.csv, column capacity_factor, line 5 (facility S1): must be >= 0" in text

@@ -186,13 +186,17 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     # per filling point (stations, then candidates): cylinders/day it can fill at most,
     # and its filling and production cost per cylinder
     f_cap_cyl = np.concatenate([st_fill_cap, np.minimum(c_cap / cyl_m3, c_fill_cap)])
+    # share of capacity available per facility and day (availability extension; else 1)
+    f_factor = np.concatenate([network.capacity_factor("stations"),
+                               network.capacity_factor("candidates")])
+    p_factor = network.capacity_factor("producers")
     f_fill_cost = np.concatenate([stations["fill_cost_per_cyl"].to_numpy(float),
                                   np.zeros(n_cands)])
     f_prod_cost = np.concatenate([np.zeros(n_stations),
                                   cyl_m3 * candidates["cost_per_m3"].to_numpy(float)])
 
     cover = d[n_h, n_day] / cyl_m3
-    own_cap = f_cap_cyl[n_f]
+    own_cap = f_cap_cyl[n_f] * f_factor[n_f, n_day]
     if sc.integer_cylinders:
         cover = np.ceil(cover - _EPS)
         own_cap = np.floor(own_cap + _EPS)
@@ -279,7 +283,9 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     fill_rows = np.full(len(st_keys), -1, dtype=np.int64)
     fill_rows[finite] = np.arange(int(finite.sum()))
     sel = st_n & (fill_rows[np.maximum(st_row_of_n, 0)] >= 0) if len(st_keys) else st_n & False
-    rows.add("station_fill", int(finite.sum()), -np.inf, st_fill_cap[st_row_s[finite]], [
+    fill_cap_rows = (st_fill_cap[st_row_s[finite]]
+                     * f_factor[st_row_s[finite], st_row_t[finite]])
+    rows.add("station_fill", int(finite.sum()), -np.inf, fill_cap_rows, [
         (fill_rows[st_row_of_n[sel]], n_col[sel], 1.0),
     ])
     # station supply: cyl * sum_h n - sum_p q <= 0
@@ -289,16 +295,18 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     ])
     # producer: sum_s q <= capacity
     p_keys, p_row_of_q = np.unique(q_p * n_days + q_day, return_inverse=True)
-    rows.add("producer", len(p_keys), -np.inf, p_cap[p_keys // n_days] if len(p_keys) else 0.0,
+    p_row_p, p_row_t = np.divmod(p_keys, n_days)
+    rows.add("producer", len(p_keys), -np.inf, p_cap[p_row_p] * p_factor[p_row_p, p_row_t],
              [(p_row_of_q, q_col, 1.0)])
     # candidate capacity and filling, linked to y
     c_keys, c_row_of_n = np.unique(cand_of[is_cand] * n_days + n_day[is_cand],
                                    return_inverse=True)
-    c_of_row = c_keys // n_days
+    c_of_row, c_day_of_row = np.divmod(c_keys, n_days)
+    c_factor = f_factor[n_stations + c_of_row, c_day_of_row]
     c_n_col = n_col[is_cand]
     rows.add("candidate_capacity", len(c_keys), -np.inf, 0.0, [
         (c_row_of_n, c_n_col, cyl_m3),
-        (np.arange(len(c_keys)), y_col_of_cand[c_of_row], -c_cap[c_of_row]),
+        (np.arange(len(c_keys)), y_col_of_cand[c_of_row], -c_cap[c_of_row] * c_factor),
     ])
     c_finite = np.isfinite(c_fill_cap[c_of_row]) if len(c_keys) else np.zeros(0, bool)
     cf_rows = np.full(len(c_keys), -1, dtype=np.int64)
@@ -307,7 +315,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     rows.add("candidate_fill", int(c_finite.sum()), -np.inf, 0.0, [
         (cf_rows[c_row_of_n[sel_c]], c_n_col[sel_c], 1.0),
         (np.arange(int(c_finite.sum())), y_col_of_cand[c_of_row[c_finite]],
-         -c_fill_cap[c_of_row[c_finite]]),
+         -c_fill_cap[c_of_row[c_finite]] * c_factor[c_finite]),
     ])
     # strong linking: n[c,h,t] <= upper * y[c]
     link = np.flatnonzero(is_cand & (n_upper > 0))
