@@ -66,9 +66,10 @@ def _column_days(lm: LinearModel) -> np.ndarray:
 
 def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
     """The model's days as independent blocks, identical days grouped; ``None`` when the
-    days are linked (candidate sites) or there is only one day."""
+    days are linked (candidate sites, single-source assignments) or there is only one day."""
     n_days = lm.network.scenario.horizon_days
-    if n_days < 2 or lm.blocks["y"].stop > lm.blocks["y"].start or lm.num_col == 0:
+    linking = any(lm.blocks[b].stop > lm.blocks[b].start for b in ("y", "z"))
+    if n_days < 2 or linking or lm.num_col == 0:
         return None
     col_day = _column_days(lm)
     entry_day = col_day[lm.a_col]

@@ -46,6 +46,7 @@ class Scenario:
     max_new_sites: int | None = None
     integer_cylinders: bool = False
     routes_only: bool = False
+    single_source: bool = False
     solver: str = "highs"
     time_limit_s: float | None = None
     mip_gap: float | None = None

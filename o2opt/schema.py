@@ -247,6 +247,8 @@ MODEL_KEYS: dict[str, ModelKey] = {
                  minimum=0, optional=True),
         ModelKey("integer_cylinders", "bool", False, "cylinder counts integral"),
         ModelKey("routes_only", "bool", False, "only the arcs listed in routes.csv exist"),
+        ModelKey("single_source", "bool", False,
+                 "extension: each hospital served by one filling point at most"),
         ModelKey("solver", "str", "highs", "solver: highs or cbc", choices=("highs", "cbc")),
         ModelKey("time_limit_s", "float", None, "solver time limit in seconds", positive=True,
                  optional=True),

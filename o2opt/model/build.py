@@ -51,7 +51,8 @@ class LinearModel:
 
     Columns are laid out in blocks ``n`` (cylinders on arc ``n_arc`` on day ``n_day``),
     ``q`` (bulk m³ on arc ``q_arc`` on day ``q_day``), ``u`` (unmet m³ of hospital
-    ``u_hospital`` on day ``u_day``) and ``y`` (candidate ``y_candidate`` opened);
+    ``u_hospital`` on day ``u_day``), ``y`` (candidate ``y_candidate`` opened) and, with
+    ``single_source``, ``z`` (cylinder arc ``z_arc`` is the hospital's only source);
     ``blocks`` maps each name to its slice. Rows are ``row_lower <= A x <= row_upper``
     with ``A`` in coordinate form (``a_row``, ``a_col``, ``a_val``); ``row_blocks`` names
     the constraint families.
@@ -78,6 +79,7 @@ class LinearModel:
     u_hospital: np.ndarray
     u_day: np.ndarray
     y_candidate: np.ndarray
+    z_arc: np.ndarray
     parts: dict[str, np.ndarray] = field(repr=False)
     """Per-column cost split by kind (``transport``, ``production``, ``filling``,
     ``fixed``, ``unmet_penalty``); they add up to :attr:`cost`."""
@@ -239,8 +241,16 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     y_cand = np.unique(cand_of[is_cand])
     fixed_y = candidates["fixed_cost"].to_numpy(float)[y_cand]
 
+    # ---------------------------------------------------------------- z: single sourcing
+    # z[f,h] = 1: hospital h is served by filling point f alone (single_source extension)
+    if sc.single_source:
+        z_arc, z_of_n = np.unique(arc_idx, return_inverse=True)
+    else:
+        z_arc, z_of_n = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+
     # ---------------------------------------------------------------- columns
-    sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand)}
+    sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand),
+             "z": len(z_arc)}
     starts = np.cumsum([0, *sizes.values()])
     blocks = {k: slice(int(a), int(b)) for k, a, b in
               zip(sizes, starts[:-1], starts[1:], strict=True)}
@@ -252,18 +262,20 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
 
     zeros = {k: np.zeros(v) for k, v in sizes.items()}
     parts = {
-        "transport": np.concatenate([transport_n, transport_q, zeros["u"], zeros["y"]]),
-        "production": np.concatenate([production_n, production_q, zeros["u"], zeros["y"]]),
-        "filling": np.concatenate([filling_n, zeros["q"], zeros["u"], zeros["y"]]),
-        "unmet_penalty": np.concatenate([zeros["n"], zeros["q"], penalty_u, zeros["y"]]),
-        "fixed": np.concatenate([zeros["n"], zeros["q"], zeros["u"], fixed_y]),
+        "transport": [transport_n, transport_q, zeros["u"], zeros["y"], zeros["z"]],
+        "production": [production_n, production_q, zeros["u"], zeros["y"], zeros["z"]],
+        "filling": [filling_n, zeros["q"], zeros["u"], zeros["y"], zeros["z"]],
+        "unmet_penalty": [zeros["n"], zeros["q"], penalty_u, zeros["y"], zeros["z"]],
+        "fixed": [zeros["n"], zeros["q"], zeros["u"], fixed_y, zeros["z"]],
     }
+    parts = {k: np.concatenate(v) for k, v in parts.items()}
     cost: np.ndarray = np.sum(list(parts.values()), axis=0)
     lower = np.zeros(len(cost))
     upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), d[u_h, u_day],
-                            np.ones(sizes["y"])])
+                            np.ones(sizes["y"]), np.ones(sizes["z"])])
     integer = np.zeros(len(cost), dtype=bool)
     integer[blocks["y"]] = True
+    integer[blocks["z"]] = True
     if sc.integer_cylinders:
         integer[blocks["n"]] = True
 
@@ -323,6 +335,22 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         (np.arange(len(link)), n_col[link], 1.0),
         (np.arange(len(link)), y_col_of_cand[cand_of[link]], -n_upper[link]),
     ])
+    if sizes["z"]:
+        z_col = np.arange(sizes["z"]) + blocks["z"].start
+        # n[f,h,t] <= upper * z[f,h]; at most one source per hospital; z[c,h] <= y[c]
+        rows.add("single_source_link", sizes["n"], -np.inf, 0.0, [
+            (np.arange(sizes["n"]), n_col, 1.0),
+            (np.arange(sizes["n"]), z_col[z_of_n], -n_upper),
+        ])
+        z_h = arc_h[z_arc]
+        z_rows, z_row_of = np.unique(z_h, return_inverse=True)
+        rows.add("single_source", len(z_rows), -np.inf, 1.0, [(z_row_of, z_col, 1.0)])
+        z_f = arc_f[z_arc]
+        z_c = np.flatnonzero(z_f >= n_stations)
+        rows.add("single_source_site", len(z_c), -np.inf, 0.0, [
+            (np.arange(len(z_c)), z_col[z_c], 1.0),
+            (np.arange(len(z_c)), y_col_of_cand[z_f[z_c] - n_stations], -1.0),
+        ])
     if sc.budget is not None and sizes["y"]:
         rows.add("budget", 1, -np.inf, sc.budget,
                  [(np.zeros(sizes["y"]), y_col_of_cand[y_cand], fixed_y)])
@@ -340,5 +368,5 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         n_arc=arc_idx.astype(np.int64), n_day=n_day.astype(np.int64),
         q_arc=q_arc, q_day=q_day,
         u_hospital=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
-        y_candidate=y_cand.astype(np.int64), parts=parts,
+        y_candidate=y_cand.astype(np.int64), z_arc=z_arc.astype(np.int64), parts=parts,
     )
