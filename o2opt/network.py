@@ -47,6 +47,10 @@ class Scenario:
     integer_cylinders: bool = False
     routes_only: bool = False
     single_source: bool = False
+    truck_speed_km_h: float = 40.0
+    working_hours_day: float = 8.0
+    hospital_dwell_days: float = 1.0
+    cylinder_loss_rate: float = 0.0
     solver: str = "highs"
     time_limit_s: float | None = None
     mip_gap: float | None = None

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt.geo import Arcs, build_arcs
-from o2opt.network import Network
+from o2opt.network import Network, Scenario
 
 __all__ = ["LinearModel", "build"]
 
@@ -145,6 +145,59 @@ class _Rows:
 
         return (cat(self.rows, np.int64), cat(self.cols, np.int64), cat(self.vals, float),
                 cat(self.lower, float), cat(self.upper, float))
+
+
+def turnaround_days(km: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """Days a cylinder is away from its filling point on a trip of ``km`` (one way):
+    the round trip at ``truck_speed_km_h`` over ``working_hours_day``, plus the dwell.
+
+    Examples
+    --------
+    >>> turnaround_days(np.array([160.0]), Scenario()).tolist()  # 320 km / 320 km a day + 1
+    [2.0]
+    """
+    drive = 2 * km / (scenario.truck_speed_km_h * scenario.working_hours_day)
+    return drive + scenario.hospital_dwell_days
+
+
+def _add_fleet_rows(rows: _Rows, network: Network, cyl: pd.DataFrame, arc_idx: np.ndarray,
+                    n_f: np.ndarray, n_day: np.ndarray, n_col: np.ndarray) -> None:
+    """Fleet extension: cylinders in circulation per filling point and day <= its fleet.
+
+    A cylinder sent on day t on an arc with turnaround tau days occupies the fleet with
+    weight w_k = min(1, tau - k) on days t + k, k = 0 .. ceil(tau) - 1, counted cyclically
+    over the horizon (steady state: the plan repeats). With a loss rate, each cylinder
+    delivered before day t is missing from the fleet on day t (no repurchase).
+    """
+    sc = network.scenario
+    fleet = np.concatenate([network.stations["fleet_cylinders"].to_numpy(float),
+                            network.candidates["fleet_cylinders"].to_numpy(float)])
+    limited = np.isfinite(fleet)
+    if not limited.any() or not len(n_col):
+        return
+    n_days = sc.horizon_days
+    sel = np.flatnonzero(limited[n_f])
+    tau = turnaround_days(cyl["km"].to_numpy(float)[arc_idx[sel]], sc)
+    f_ids = np.flatnonzero(limited)
+    row_of_f = np.full(len(fleet), -1, dtype=np.int64)
+    row_of_f[f_ids] = np.arange(len(f_ids))
+    base = row_of_f[n_f[sel]] * n_days
+    entries = []
+    for k in range(int(np.ceil(tau.max()))):
+        weight = np.clip(tau - k, 0.0, 1.0)
+        on = weight > 0
+        entries.append((base[on] + (n_day[sel][on] + k) % n_days, n_col[sel][on], weight[on]))
+    if sc.cylinder_loss_rate > 0:
+        for later in range(1, n_days):
+            on = n_day[sel] < later
+            entries.append((base[on] + later, n_col[sel][on], sc.cylinder_loss_rate))
+    # a turnaround longer than the horizon wraps onto the same row: add those weights up
+    r, c, w = (np.concatenate([np.broadcast_to(np.asarray(e[i], dtype=float), e[0].shape)
+                               for e in entries]) for i in range(3))
+    pairs, where = np.unique(np.stack([r, c]), axis=1, return_inverse=True)
+    summed = np.bincount(where.ravel(), weights=w, minlength=pairs.shape[1])
+    rows.add("fleet", len(f_ids) * n_days, -np.inf, np.repeat(fleet[f_ids], n_days),
+             [(pairs[0].astype(np.int64), pairs[1].astype(np.int64), summed)])
 
 
 def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
@@ -329,6 +382,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         (np.arange(int(c_finite.sum())), y_col_of_cand[c_of_row[c_finite]],
          -c_fill_cap[c_of_row[c_finite]] * c_factor[c_finite]),
     ])
+    _add_fleet_rows(rows, network, cyl, arc_idx, n_f, n_day, n_col)
     # strong linking: n[c,h,t] <= upper * y[c]
     link = np.flatnonzero(is_cand & (n_upper > 0))
     rows.add("candidate_link", len(link), -np.inf, 0.0, [
