@@ -51,6 +51,9 @@ class Scenario:
     working_hours_day: float = 8.0
     hospital_dwell_days: float = 1.0
     cylinder_loss_rate: float = 0.0
+    min_service_share: float = 0.0
+    region_min_service_share: float = 0.0
+    objective: str = "cost"
     solver: str = "highs"
     time_limit_s: float | None = None
     mip_gap: float | None = None

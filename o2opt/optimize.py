@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
 import numpy as np
 
 from o2opt.geo import build_arcs
-from o2opt.model.build import build
+from o2opt.model.build import LinearModel, build
 from o2opt.network import Network
 from o2opt.solution import Solution
 from o2opt.solve import solve
@@ -48,13 +49,49 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     build_s = time.perf_counter() - start
     log.info("built model: %d variables, %d constraints, %d non-zeros (%.2f s)",
              lm.num_col, lm.num_row, len(lm.a_val), build_s)
-    result = solve(lm, solver=solver, backend=backend, time_limit_s=time_limit_s,
-                   mip_gap=mip_gap, threads=threads, verbose=verbose, decompose=decompose)
+    options = {"solver": solver, "backend": backend, "time_limit_s": time_limit_s,
+               "mip_gap": mip_gap, "threads": threads, "verbose": verbose,
+               "decompose": decompose}
+    stages: dict[str, float] = {}
+    if network.scenario.objective == "lexicographic":
+        lm, stages = _lexicographic_stage_one(lm, options)
+    result = solve(lm, **options)
     message = result.message
-    if result.status == "infeasible" and not network.scenario.allow_unmet:
+    sc = network.scenario
+    constrained = not sc.allow_unmet or sc.min_service_share > 0 \
+        or sc.region_min_service_share > 0 or network.hospitals["min_service_share"].notna().any()
+    if result.status == "infeasible" and constrained:
         message = _explain_shortfall(network, lm, solver, backend, time_limit_s)
         log.warning("infeasible: %s", message)
-    return Solution(network, lm, result, {"build": build_s}, message)
+    solution = Solution(network, lm, result, {"build": build_s}, message)
+    if stages:
+        stages["cost"] = solution.objective  # type: ignore[assignment]
+        solution.stages = stages
+    return solution
+
+
+def _lexicographic_stage_one(lm: LinearModel, options: dict) -> tuple[LinearModel, dict]:
+    """Stage 1: minimise priority-weighted unmet m³; return the model of stage 2, which
+    holds that optimum (to 1e-7 relative) as a constraint, and the stage-1 value."""
+    weights = np.zeros(lm.num_col)
+    weights[lm.blocks["u"]] = lm.network.hospitals["priority"].to_numpy(float)[lm.u_hospital]
+    first = solve(dataclasses.replace(lm, cost=weights), **options)
+    if not first.has_solution:
+        return lm, {}
+    best = float(first.objective or 0.0)
+    cols = np.flatnonzero(weights)
+    row = lm.num_row
+    stage_two = dataclasses.replace(
+        lm,
+        a_row=np.concatenate([lm.a_row, np.full(len(cols), row)]),
+        a_col=np.concatenate([lm.a_col, cols]),
+        a_val=np.concatenate([lm.a_val, weights[cols]]),
+        row_lower=np.append(lm.row_lower, -np.inf),
+        row_upper=np.append(lm.row_upper, best + 1e-7 * max(1.0, best)),
+        row_blocks={**lm.row_blocks, "lexicographic": slice(row, row + 1)},
+    )
+    log.info("lexicographic stage 1: priority-weighted unmet %.6g m3", best)
+    return stage_two, {"weighted_unmet_m3": best}
 
 
 def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | None,
@@ -71,8 +108,11 @@ def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | 
         more = f" and {len(stranded) - 10} more" if len(stranded) > 10 else ""
         parts.append(f"{len(stranded)} hospital(s) with demand have no delivery arc "
                      f"(check max_delivery_km / routes): {names}{more}")
-    relaxed = optimize(network.with_model(allow_unmet=True), solver=solver, backend=backend,
-                       time_limit_s=time_limit_s)
+    free = dataclasses.replace(
+        network.with_model(allow_unmet=True, min_service_share=0.0,
+                           region_min_service_share=0.0, objective="cost"),
+        hospitals=network.hospitals.assign(min_service_share=np.nan))
+    relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s)
     if relaxed.has_solution:
         short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
         if len(short):
@@ -83,5 +123,5 @@ def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | 
             parts.append(f"with unmet demand allowed, the best plan still leaves "
                          f"{short['unmet_m3'].sum():,.1f} m3 unmet over {len(short)} "
                          f"hospital-days: {listed}{more}")
-    return ("unmet demand is not allowed, but supply cannot cover it: " + "; ".join(parts)
-            if parts else "infeasible")
+    return ("the demand that must be met (allow_unmet / min_service_share) exceeds what "
+            "supply can cover: " + "; ".join(parts) if parts else "infeasible")

@@ -77,6 +77,8 @@ class Solution:
         self.seconds: dict[str, float] = {"load": 0.0, "build": 0.0, "solve": result.seconds,
                                           "write": 0.0, **(seconds or {})}
         self._x = _clean(result.x, model) if result.x is not None else None
+        #: Lexicographic objective: the stage values (``weighted_unmet_m3``, ``cost``).
+        self.stages: dict[str, float] = {}
 
     def __repr__(self) -> str:
         obj = "none" if self.objective is None else f"{self.objective:,.2f}"
@@ -220,6 +222,8 @@ class Solution:
             "horizon_days": self.network.scenario.horizon_days,
             "o2opt_version": __version__,
         }
+        if self.stages:
+            out["stages"] = self.stages
         if self.has_solution:
             out["delivered_m3"] = float(self.service["delivered_m3"].sum())
             out["unmet_m3"] = float(self.service["unmet_m3"].sum())

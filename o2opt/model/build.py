@@ -324,7 +324,11 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     parts = {k: np.concatenate(v) for k, v in parts.items()}
     cost: np.ndarray = np.sum(list(parts.values()), axis=0)
     lower = np.zeros(len(cost))
-    upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), d[u_h, u_day],
+    # equity extension: at least min_service_share of each hospital-day's demand is met
+    share = network.hospitals["min_service_share"].to_numpy(float)
+    share = np.where(np.isnan(share), sc.min_service_share, share)
+    u_upper = (1.0 - share[u_h]) * d[u_h, u_day]
+    upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), u_upper,
                             np.ones(sizes["y"]), np.ones(sizes["z"])])
     integer = np.zeros(len(cost), dtype=bool)
     integer[blocks["y"]] = True
@@ -405,6 +409,15 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
             (np.arange(len(z_c)), z_col[z_c], 1.0),
             (np.arange(len(z_c)), y_col_of_cand[z_f[z_c] - n_stations], -1.0),
         ])
+    if sc.region_min_service_share > 0 and sizes["u"]:
+        # per region and day: sum of unmet <= (1 - share) * sum of net demand
+        region = network.hospitals["region"].to_numpy().astype(str)[u_h]
+        named = np.flatnonzero(region != "")  # hospitals without a region are not grouped
+        keys, r_of_u = np.unique(np.char.add(region[named], "|" + u_day[named].astype(str)),
+                                 return_inverse=True)
+        cap = np.bincount(r_of_u, weights=d[u_h[named], u_day[named]], minlength=len(keys))
+        rows.add("region_service", len(keys), -np.inf,
+                 (1.0 - sc.region_min_service_share) * cap, [(r_of_u, u_col[named], 1.0)])
     if sc.budget is not None and sizes["y"]:
         rows.add("budget", 1, -np.inf, sc.budget,
                  [(np.zeros(sizes["y"]), y_col_of_cand[y_cand], fixed_y)])
