@@ -68,7 +68,8 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
     """The model's days as independent blocks, identical days grouped; ``None`` when the
     days are linked (candidate sites, single-source assignments) or there is only one day."""
     n_days = lm.network.scenario.horizon_days
-    linking = any(lm.blocks[b].stop > lm.blocks[b].start for b in ("y", "z"))
+    linking = any(cols.stop > cols.start for name, cols in lm.blocks.items()
+                  if name not in ("n", "q", "u"))
     if n_days < 2 or linking or lm.num_col == 0:
         return None
     col_day = _column_days(lm)

@@ -111,6 +111,15 @@ TABLES: dict[str, Table] = {
                     "priority", "float", "", "weight on the unmet-demand penalty",
                     default=1.0, minimum=0,
                 ),
+                Column("stock_capacity_m3", "float", "m3",
+                       "storage extension: full-cylinder stock the hospital can hold "
+                       "(0: none)", default=0.0, minimum=0),
+                Column("initial_stock_m3", "float", "m3",
+                       "storage extension: stock at the start of day 0", default=0.0,
+                       minimum=0),
+                Column("safety_stock_m3", "float", "m3",
+                       "storage extension: stock kept at every day's end", default=0.0,
+                       minimum=0),
                 Column(
                     "min_service_share", "float", "",
                     "extension: share of each day's net demand that must be met "
@@ -141,6 +150,12 @@ TABLES: dict[str, Table] = {
                 _name(),
                 Column("kind", "str", "", "e.g. ASU or PSA", default=""),
                 Column("cost_per_m3", "float", "money/m3", "production cost", default=0.0,
+                       minimum=0),
+                Column("tank_capacity_m3", "float", "m3",
+                       "storage extension: liquid-oxygen tank, as m3 of gas (0: none)",
+                       default=0.0, minimum=0),
+                Column("initial_tank_m3", "float", "m3",
+                       "storage extension: tank content at the start of day 0", default=0.0,
                        minimum=0),
             ),
             ("id",),

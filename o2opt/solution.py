@@ -152,13 +152,32 @@ class Solution:
         hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
         np.add.at(flat, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
         delivered = flat.reshape(n_h, n_days)
-        unmet = np.maximum(0.0, d - delivered)
+        stock = self._stock_m3()  # storage extension: end-of-day stock (None without)
+        drawn = 0.0
+        if stock is not None:
+            before = np.concatenate(
+                [self.network.hospitals["initial_stock_m3"].to_numpy(float)[:, None],
+                 stock[:, :-1]], axis=1)
+            drawn = before - stock
+        unmet = np.maximum(0.0, d - delivered - drawn)
         unmet[unmet <= _UNMET_TOL * np.maximum(1.0, d)] = 0.0  # solver tolerance, not a gap
         ids = self.network.hospitals["id"].to_numpy()
-        return pd.DataFrame({
+        table = pd.DataFrame({
             "hospital": np.repeat(ids, n_days), "day": np.tile(np.arange(n_days), n_h),
             "demand_m3": d.ravel(), "delivered_m3": delivered.ravel(), "unmet_m3": unmet.ravel(),
         })
+        if stock is not None:
+            table["stock_m3"] = stock.ravel()
+        return table
+
+    def _stock_m3(self) -> np.ndarray | None:
+        """End-of-day hospital stock (hospitals × days), or None without storage."""
+        if self.model.blocks["s"].stop == self.model.blocks["s"].start:
+            return None
+        idx = self.model.index
+        stock = np.zeros_like(self.model.net_demand_m3)
+        stock[idx["s_hospital"], idx["s_day"]] = self._block("s")
+        return stock
 
     @cached_property
     def sites(self) -> pd.DataFrame:

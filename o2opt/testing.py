@@ -52,8 +52,15 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     svc = solution.service
     expected = net.net_demand_m3().ravel()
     close_le(np.abs(svc["demand_m3"] - expected), np.zeros(len(svc)), "service.demand_m3")
-    close_le(svc["demand_m3"], svc["delivered_m3"] + svc["unmet_m3"],
-             "demand not covered by delivered + unmet")
+    drawn = np.zeros(len(svc))
+    if "stock_m3" in svc:  # storage extension: stock drawn down also serves demand
+        stock = svc["stock_m3"].to_numpy().reshape(-1, sc.horizon_days)
+        initial = net.hospitals["initial_stock_m3"].to_numpy(float)[:, None]
+        drawn = (np.concatenate([initial, stock[:, :-1]], axis=1) - stock).ravel()
+        cap = np.repeat(net.hospitals["stock_capacity_m3"].to_numpy(float), sc.horizon_days)
+        close_le(stock.ravel(), cap, "hospital stock capacity")
+    close_le(svc["demand_m3"], svc["delivered_m3"] + svc["unmet_m3"] + drawn,
+             "demand not covered by delivered + stock drawn + unmet")
     if not sc.allow_unmet:
         close_le(svc["unmet_m3"], np.zeros(len(svc)), "unmet demand although forbidden")
     if (solution.deliveries["cylinders"] < -tol).any() or (solution.bulk["m3"] < -tol).any():
@@ -79,9 +86,14 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     pr = net.producers.set_index("id")
     if len(pr):
         idx = index([pr.index, days], names=["id", "day"])
-        close_le(produced.reindex(idx, fill_value=0.0),
-                 pr["capacity_m3_day"].reindex(idx.get_level_values(0)).to_numpy()
-                 * net.capacity_factor("producers").ravel(), "producer capacity")
+        shipped = produced.reindex(idx, fill_value=0.0).to_numpy().reshape(-1, len(days))
+        cap = (pr["capacity_m3_day"].to_numpy()[:, None] * net.capacity_factor("producers"))
+        # with a tank, what is shipped by day t is at most the initial tank plus production
+        tank = pr["tank_capacity_m3"].to_numpy() > 0
+        cumulative = np.where(tank[:, None], np.cumsum(shipped, axis=1), shipped)
+        limit = np.where(tank[:, None], np.cumsum(cap, axis=1)
+                         + pr["initial_tank_m3"].to_numpy()[:, None], cap)
+        close_le(cumulative.ravel(), limit.ravel(), "producer capacity")
     ca = net.candidates.set_index("id")
     if len(ca):
         opened = solution.sites.set_index("candidate")["opened"].reindex(ca.index)

@@ -80,6 +80,9 @@ class LinearModel:
     u_day: np.ndarray
     y_candidate: np.ndarray
     z_arc: np.ndarray
+    index: dict[str, np.ndarray] = field(repr=False)
+    """Index arrays of extension blocks (``s_hospital``/``s_day`` for hospital stock,
+    ``g_producer``/``g_day`` for tank producers' production ``g`` and content ``i``)."""
     parts: dict[str, np.ndarray] = field(repr=False)
     """Per-column cost split by kind (``transport``, ``production``, ``filling``,
     ``fixed``, ``unmet_penalty``); they add up to :attr:`cost`."""
@@ -228,7 +231,10 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     cyl = arcs.cylinder
     arc_h = cyl["hospital_pos"].to_numpy()
     arc_f = cyl["source_pos"].to_numpy()
-    arc_idx, n_day = np.nonzero(d[arc_h] > 0)  # arcs x days with demand
+    # hospital-days that can take deliveries: positive demand, or a stock to fill
+    stock_cap = network.hospitals["stock_capacity_m3"].to_numpy(float)
+    active = (d > 0) | (stock_cap[:, None] > 0)
+    arc_idx, n_day = np.nonzero(active[arc_h])  # arcs x days with demand (or stock)
     n_h, n_f = arc_h[arc_idx], arc_f[arc_idx]
     is_cand = n_f >= n_stations
     cand_of = n_f - n_stations  # candidate position where is_cand
@@ -250,7 +256,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     f_prod_cost = np.concatenate([np.zeros(n_stations),
                                   cyl_m3 * candidates["cost_per_m3"].to_numpy(float)])
 
-    cover = d[n_h, n_day] / cyl_m3
+    cover = (d[n_h, n_day] + stock_cap[n_h]) / cyl_m3
     own_cap = f_cap_cyl[n_f] * f_factor[n_f, n_day]
     if sc.integer_cylinders:
         cover = np.ceil(cover - _EPS)
@@ -302,8 +308,15 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         z_arc, z_of_n = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
 
     # ---------------------------------------------------------------- columns
+    # ---------------------------------------------------------------- storage extension
+    # s[h,t]: hospital stock (m3) at the end of day t; g[p,t]: production and i[p,t]:
+    # tank content at the end of day t of producers with a liquid-oxygen tank
+    s_h, s_day = np.nonzero(np.repeat(stock_cap[:, None] > 0, n_days, axis=1))
+    tank = network.producers["tank_capacity_m3"].to_numpy(float)
+    g_p, g_day = np.nonzero(np.repeat(tank[:, None] > 0, n_days, axis=1))
+
     sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand),
-             "z": len(z_arc)}
+             "z": len(z_arc), "s": len(s_h), "g": len(g_p), "i": len(g_p)}
     starts = np.cumsum([0, *sizes.values()])
     blocks = {k: slice(int(a), int(b)) for k, a, b in
               zip(sizes, starts[:-1], starts[1:], strict=True)}
@@ -314,22 +327,27 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     y_col_of_cand[y_cand] = np.arange(sizes["y"]) + blocks["y"].start
 
     zeros = {k: np.zeros(v) for k, v in sizes.items()}
+    no_cost = [zeros["s"], zeros["g"], zeros["i"]]
     parts = {
-        "transport": [transport_n, transport_q, zeros["u"], zeros["y"], zeros["z"]],
-        "production": [production_n, production_q, zeros["u"], zeros["y"], zeros["z"]],
-        "filling": [filling_n, zeros["q"], zeros["u"], zeros["y"], zeros["z"]],
-        "unmet_penalty": [zeros["n"], zeros["q"], penalty_u, zeros["y"], zeros["z"]],
-        "fixed": [zeros["n"], zeros["q"], zeros["u"], fixed_y, zeros["z"]],
+        "transport": [transport_n, transport_q, zeros["u"], zeros["y"], zeros["z"], *no_cost],
+        "production": [production_n, production_q, zeros["u"], zeros["y"], zeros["z"],
+                       *no_cost],
+        "filling": [filling_n, zeros["q"], zeros["u"], zeros["y"], zeros["z"], *no_cost],
+        "unmet_penalty": [zeros["n"], zeros["q"], penalty_u, zeros["y"], zeros["z"], *no_cost],
+        "fixed": [zeros["n"], zeros["q"], zeros["u"], fixed_y, zeros["z"], *no_cost],
     }
     parts = {k: np.concatenate(v) for k, v in parts.items()}
     cost: np.ndarray = np.sum(list(parts.values()), axis=0)
-    lower = np.zeros(len(cost))
+    safety = network.hospitals["safety_stock_m3"].to_numpy(float)
+    lower = np.concatenate([np.zeros(blocks["s"].start), safety[s_h],
+                            np.zeros(2 * sizes["g"])])
     # equity extension: at least min_service_share of each hospital-day's demand is met
     share = network.hospitals["min_service_share"].to_numpy(float)
     share = np.where(np.isnan(share), sc.min_service_share, share)
     u_upper = (1.0 - share[u_h]) * d[u_h, u_day]
     upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), u_upper,
-                            np.ones(sizes["y"]), np.ones(sizes["z"])])
+                            np.ones(sizes["y"]), np.ones(sizes["z"]), stock_cap[s_h],
+                            p_cap[g_p] * p_factor[g_p, g_day], tank[g_p]])
     integer = np.zeros(len(cost), dtype=bool)
     integer[blocks["y"]] = True
     integer[blocks["z"]] = True
@@ -339,12 +357,19 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     # ---------------------------------------------------------------- rows
     rows = _Rows()
     # demand: cyl * sum_f n + u >= d
-    dem_h, dem_t = np.nonzero(d > 0)
+    # (with stock: + s[h,t-1] - s[h,t]; the initial stock moves to the right-hand side)
+    dem_h, dem_t = np.nonzero(active)
     dem_row_of = np.full(h_count * n_days, -1, dtype=np.int64)
     dem_row_of[dem_h * n_days + dem_t] = np.arange(len(dem_h))
-    rows.add("demand", len(dem_h), d[dem_h, dem_t], np.inf, [
+    initial = network.hospitals["initial_stock_m3"].to_numpy(float)
+    dem_lower = d[dem_h, dem_t] - np.where(dem_t == 0, initial[dem_h], 0.0)
+    s_col = np.arange(sizes["s"]) + blocks["s"].start
+    carried = s_day < n_days - 1  # stock at the end of day t is available on day t + 1
+    rows.add("demand", len(dem_h), dem_lower, np.inf, [
         (dem_row_of[n_h * n_days + n_day], n_col, cyl_m3),
         (dem_row_of[u_h * n_days + u_day], u_col, 1.0),
+        (dem_row_of[s_h * n_days + s_day], s_col, -1.0),
+        (dem_row_of[s_h[carried] * n_days + s_day[carried] + 1], s_col[carried], 1.0),
     ])
     # station fill: sum_h n <= fill capacity (finite capacities only)
     st_n = ~is_cand
@@ -362,11 +387,27 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         (st_row_of_n[st_n], n_col[st_n], cyl_m3),
         (q_st_row, q_col, -1.0),
     ])
-    # producer: sum_s q <= capacity
-    p_keys, p_row_of_q = np.unique(q_p * n_days + q_day, return_inverse=True)
+    # producer: sum_s q <= capacity (without a tank)
+    plain = tank[q_p] <= 0 if len(q_p) else np.zeros(0, dtype=bool)
+    p_keys, p_row_of_q = np.unique(q_p[plain] * n_days + q_day[plain], return_inverse=True)
     p_row_p, p_row_t = np.divmod(p_keys, n_days)
     rows.add("producer", len(p_keys), -np.inf, p_cap[p_row_p] * p_factor[p_row_p, p_row_t],
-             [(p_row_of_q, q_col, 1.0)])
+             [(p_row_of_q, q_col[plain], 1.0)])
+    # producer with a tank: sum_s q - g[t] - i[t-1] + i[t] <= initial tank (day 0) or 0
+    if sizes["g"]:
+        g_col = np.arange(sizes["g"]) + blocks["g"].start
+        i_col = np.arange(sizes["i"]) + blocks["i"].start
+        tank_row_of = np.full(len(tank) * n_days, -1, dtype=np.int64)
+        tank_row_of[g_p * n_days + g_day] = np.arange(sizes["g"])
+        initial_tank = network.producers["initial_tank_m3"].to_numpy(float)
+        kept = g_day < n_days - 1
+        rows.add("producer_tank", sizes["g"], -np.inf,
+                 np.where(g_day == 0, initial_tank[g_p], 0.0), [
+                     (tank_row_of[q_p[~plain] * n_days + q_day[~plain]], q_col[~plain], 1.0),
+                     (np.arange(sizes["g"]), g_col, -1.0),
+                     (np.arange(sizes["g"]), i_col, 1.0),
+                     (tank_row_of[g_p[kept] * n_days + g_day[kept] + 1], i_col[kept], -1.0),
+                 ])
     # candidate capacity and filling, linked to y
     c_keys, c_row_of_n = np.unique(cand_of[is_cand] * n_days + n_day[is_cand],
                                    return_inverse=True)
@@ -436,4 +477,5 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         q_arc=q_arc, q_day=q_day,
         u_hospital=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
         y_candidate=y_cand.astype(np.int64), z_arc=z_arc.astype(np.int64), parts=parts,
+        index={"s_hospital": s_h, "s_day": s_day, "g_producer": g_p, "g_day": g_day},
     )

@@ -1,0 +1,71 @@
+"""Storage extension: hospital cylinder stock and producers' liquid-oxygen tanks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_model import check, network
+
+import o2opt
+from o2opt.testing import assert_solution_feasible
+
+SURGE = pd.DataFrame({"hospital": ["H1"], "day": [2], "demand_m3": [136.0]})
+TEN_A_DAY = pd.DataFrame({"id": ["S1"], "lat": [33.1], "lon": [44.0],
+                          "fill_capacity_cyl_day": [10.0], "fill_cost_per_cyl": [2.0]})
+
+
+def hospital(**columns) -> pd.DataFrame:
+    return pd.DataFrame({"id": ["H1"], "lat": [33.0], "lon": [44.0], "demand_m3_day": [68.0],
+                         **{k: [v] for k, v in columns.items()}})
+
+
+def test_without_stock_a_surge_beyond_filling_capacity_is_unmet():
+    # day 2 needs 20 cylinders, S1 fills 10 a day: 68 m3 unmet
+    check(network(stations=TEN_A_DAY, demand=SURGE, horizon_days=3),
+          10 * 2.5 + 68 * 0.7 + 68_000, unmet_m3=68.0)
+
+
+def test_stock_built_before_a_surge_covers_it():
+    net = network(hospitals=hospital(stock_capacity_m3=100.0), stations=TEN_A_DAY,
+                  demand=SURGE, horizon_days=3)
+    sol = check(net, 20 * 2.5 + 136 * 0.7)  # all 20 cylinders delivered, 10 of them early
+    svc = sol.service.set_index("day")
+    assert svc["delivered_m3"].sum() == pytest.approx(136.0)
+    assert svc.loc[1, "stock_m3"] >= 68.0 - 1e-6  # at least the 10 cylinders day 2 lacks
+    assert svc.loc[2, "stock_m3"] == pytest.approx(0.0, abs=1e-6)
+    assert_solution_feasible(sol)
+
+
+def test_initial_stock_serves_day_zero():
+    p = pd.DataFrame({"id": ["P1"], "lat": [34.0], "lon": [44.0], "capacity_m3_day": [34.0],
+                      "cost_per_m3": [0.5]})
+    net = network(hospitals=hospital(stock_capacity_m3=50.0, initial_stock_m3=34.0),
+                  producers=p)
+    sol = check(net, 5 * 2.5 + 34 * 0.7)  # 34 m3 from stock, 34 delivered
+    assert_solution_feasible(sol)
+
+
+def test_safety_stock_cannot_be_drawn():
+    net = network(hospitals=hospital(stock_capacity_m3=50.0, initial_stock_m3=34.0,
+                                     safety_stock_m3=34.0))
+    check(net, 72.6)  # the full 68 m3 must be delivered
+
+
+def test_producer_tank_shifts_production_to_the_surge():
+    p = pd.DataFrame({"id": ["P1"], "lat": [34.0], "lon": [44.0], "capacity_m3_day": [34.0],
+                      "cost_per_m3": [0.5], "tank_capacity_m3": [100.0]})
+    demand = pd.DataFrame({"hospital": ["H1"], "day": [1], "demand_m3": [68.0]})
+    # 34 m3 made on day 0 wait in the tank; 68 m3 shipped on day 1
+    sol = check(network(producers=p, demand=demand, horizon_days=2), 72.6)
+    assert sol.bulk[["day", "m3"]].values.tolist() == [[1, pytest.approx(68.0)]]
+    assert_solution_feasible(sol)
+    no_tank = p.assign(tank_capacity_m3=0.0)
+    check(network(producers=no_tank, demand=demand, horizon_days=2),
+          5 * 2.5 + 34 * 0.7 + 34_000, unmet_m3=34.0)
+
+
+def test_storage_off_is_the_canonical_model():
+    lm = o2opt.model.build(network(horizon_days=2))
+    assert lm.blocks["s"].stop == lm.blocks["s"].start
+    assert lm.blocks["g"].stop == lm.blocks["g"].start
+    assert "stock_m3" not in o2opt.optimize(network()).service
