@@ -64,6 +64,11 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         message = _explain_shortfall(network, lm, solver, backend, time_limit_s)
         log.warning("infeasible: %s", message)
     solution = Solution(network, lm, result, {"build": build_s}, message)
+    if sc.integer_cylinders or sc.integer_trucks:
+        # the LP relaxation's bound, reported beside the integer answer
+        relaxed = solve(dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool)),
+                        **options)
+        solution.lp_relaxation_objective = relaxed.objective
     if stages:
         stages["cost"] = solution.objective  # type: ignore[assignment]
         solution.stages = stages

@@ -79,6 +79,8 @@ class Solution:
         self._x = _clean(result.x, model) if result.x is not None else None
         #: Lexicographic objective: the stage values (``weighted_unmet_m3``, ``cost``).
         self.stages: dict[str, float] = {}
+        #: With integer cylinders or trucks: the objective of the LP relaxation (a bound).
+        self.lp_relaxation_objective: float | None = None
 
     def __repr__(self) -> str:
         obj = "none" if self.objective is None else f"{self.objective:,.2f}"
@@ -243,6 +245,8 @@ class Solution:
         }
         if self.stages:
             out["stages"] = self.stages
+        if self.lp_relaxation_objective is not None:
+            out["lp_relaxation_objective"] = self.lp_relaxation_objective
         if self.has_solution:
             out["delivered_m3"] = float(self.service["delivered_m3"].sum())
             out["unmet_m3"] = float(self.service["unmet_m3"].sum())

@@ -64,6 +64,7 @@ def check(raw: RawInput) -> Network:
     _check_demand(tables, bad["demand"], refs, raw, problems, scenario)
     _check_routes(tables, bad["routes"], refs, raw, problems)
     _check_availability(tables, bad["availability"], refs, raw, problems)
+    _check_trucks(tables, raw, problems)
     if problems:
         raise InputError(problems)
     return Network(scenario=scenario, **tables)
@@ -336,6 +337,20 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
             _duplicated(demand, ["hospital", "day"], bad),
             lambda i: f"hospital {hospital[i]!r} has day {demand['day'].iloc[i]} more than "
                       "once")
+
+
+def _check_trucks(tables: dict[str, pd.DataFrame], raw: RawInput,
+                  problems: list[Problem]) -> None:
+    """Truck extension: a filling point with trucks must say how much a truck carries."""
+    for name in ("stations", "candidates"):
+        frame = tables[name]
+        if "trucks" not in frame or not len(frame):
+            continue
+        need = np.isfinite(frame["trucks"].to_numpy(float)) & \
+            np.isnan(frame["truck_capacity_cyl"].to_numpy(float))
+        _report(problems, raw.sources.get(name, TABLES[name].file), "truck_capacity_cyl", raw,
+                name, frame, np.flatnonzero(need),
+                lambda i: "is required where trucks is given")
 
 
 def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,

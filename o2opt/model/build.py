@@ -308,6 +308,18 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         z_arc, z_of_n = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
 
     # ---------------------------------------------------------------- columns
+    # ---------------------------------------------------------------- k: truck trips
+    # truck extension: k[f,h,t] truck trips on a cylinder arc of a filling point with trucks
+    def per_filler(column: str) -> np.ndarray:
+        return np.concatenate([stations[column].to_numpy(float),
+                               candidates[column].to_numpy(float)])
+
+    f_trucks = per_filler("trucks")
+    f_truck_cap = per_filler("truck_capacity_cyl")
+    f_trips = per_filler("truck_trips_day")
+    k_of = np.flatnonzero(np.isfinite(f_trucks[n_f]))  # the n columns that need trucks
+    truck_cost_k = sc.cost_per_truck_km * 2 * cyl["km"].to_numpy(float)[arc_idx[k_of]]
+
     # ---------------------------------------------------------------- storage extension
     # s[h,t]: hospital stock (m3) at the end of day t; g[p,t]: production and i[p,t]:
     # tank content at the end of day t of producers with a liquid-oxygen tank
@@ -316,7 +328,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     g_p, g_day = np.nonzero(np.repeat(tank[:, None] > 0, n_days, axis=1))
 
     sizes = {"n": len(arc_idx), "q": len(q_arc), "u": len(u_h), "y": len(y_cand),
-             "z": len(z_arc), "s": len(s_h), "g": len(g_p), "i": len(g_p)}
+             "z": len(z_arc), "s": len(s_h), "g": len(g_p), "i": len(g_p), "k": len(k_of)}
     starts = np.cumsum([0, *sizes.values()])
     blocks = {k: slice(int(a), int(b)) for k, a, b in
               zip(sizes, starts[:-1], starts[1:], strict=True)}
@@ -329,28 +341,35 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     zeros = {k: np.zeros(v) for k, v in sizes.items()}
     no_cost = [zeros["s"], zeros["g"], zeros["i"]]
     parts = {
-        "transport": [transport_n, transport_q, zeros["u"], zeros["y"], zeros["z"], *no_cost],
+        "transport": [transport_n, transport_q, zeros["u"], zeros["y"], zeros["z"], *no_cost,
+                      truck_cost_k],
         "production": [production_n, production_q, zeros["u"], zeros["y"], zeros["z"],
-                       *no_cost],
-        "filling": [filling_n, zeros["q"], zeros["u"], zeros["y"], zeros["z"], *no_cost],
-        "unmet_penalty": [zeros["n"], zeros["q"], penalty_u, zeros["y"], zeros["z"], *no_cost],
-        "fixed": [zeros["n"], zeros["q"], zeros["u"], fixed_y, zeros["z"], *no_cost],
+                       *no_cost, zeros["k"]],
+        "filling": [filling_n, zeros["q"], zeros["u"], zeros["y"], zeros["z"], *no_cost,
+                    zeros["k"]],
+        "unmet_penalty": [zeros["n"], zeros["q"], penalty_u, zeros["y"], zeros["z"], *no_cost,
+                          zeros["k"]],
+        "fixed": [zeros["n"], zeros["q"], zeros["u"], fixed_y, zeros["z"], *no_cost,
+                  zeros["k"]],
     }
     parts = {k: np.concatenate(v) for k, v in parts.items()}
     cost: np.ndarray = np.sum(list(parts.values()), axis=0)
     safety = network.hospitals["safety_stock_m3"].to_numpy(float)
     lower = np.concatenate([np.zeros(blocks["s"].start), safety[s_h],
-                            np.zeros(2 * sizes["g"])])
+                            np.zeros(2 * sizes["g"] + sizes["k"])])
     # equity extension: at least min_service_share of each hospital-day's demand is met
     share = network.hospitals["min_service_share"].to_numpy(float)
     share = np.where(np.isnan(share), sc.min_service_share, share)
     u_upper = (1.0 - share[u_h]) * d[u_h, u_day]
     upper = np.concatenate([n_upper, np.full(sizes["q"], np.inf), u_upper,
                             np.ones(sizes["y"]), np.ones(sizes["z"]), stock_cap[s_h],
-                            p_cap[g_p] * p_factor[g_p, g_day], tank[g_p]])
+                            p_cap[g_p] * p_factor[g_p, g_day], tank[g_p],
+                            np.full(sizes["k"], np.inf)])
     integer = np.zeros(len(cost), dtype=bool)
     integer[blocks["y"]] = True
     integer[blocks["z"]] = True
+    if sc.integer_trucks:
+        integer[blocks["k"]] = True
     if sc.integer_cylinders:
         integer[blocks["n"]] = True
 
@@ -428,6 +447,17 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
          -c_fill_cap[c_of_row[c_finite]] * c_factor[c_finite]),
     ])
     _add_fleet_rows(rows, network, cyl, arc_idx, n_f, n_day, n_col)
+    if sizes["k"]:
+        k_col = np.arange(sizes["k"]) + blocks["k"].start
+        # n[f,h,t] <= truck capacity * k[f,h,t]; sum_h k[f,h,t] <= trucks * trips per day
+        rows.add("truck_load", sizes["k"], -np.inf, 0.0, [
+            (np.arange(sizes["k"]), n_col[k_of], 1.0),
+            (np.arange(sizes["k"]), k_col, -f_truck_cap[n_f[k_of]]),
+        ])
+        k_keys, k_row = np.unique(n_f[k_of] * n_days + n_day[k_of], return_inverse=True)
+        k_f = k_keys // n_days
+        rows.add("truck_trips", len(k_keys), -np.inf, f_trucks[k_f] * f_trips[k_f],
+                 [(k_row, k_col, 1.0)])
     # strong linking: n[c,h,t] <= upper * y[c]
     link = np.flatnonzero(is_cand & (n_upper > 0))
     rows.add("candidate_link", len(link), -np.inf, 0.0, [
@@ -477,5 +507,6 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         q_arc=q_arc, q_day=q_day,
         u_hospital=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
         y_candidate=y_cand.astype(np.int64), z_arc=z_arc.astype(np.int64), parts=parts,
-        index={"s_hospital": s_h, "s_day": s_day, "g_producer": g_p, "g_day": g_day},
+        index={"s_hospital": s_h, "s_day": s_day, "g_producer": g_p, "g_day": g_day,
+               "k_of_n": k_of},
     )
