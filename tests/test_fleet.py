@@ -7,7 +7,7 @@ import pytest
 from test_model import check, network
 
 import o2opt
-from o2opt.model.build import turnaround_days
+from o2opt.model.fleet import turnaround_days
 
 
 def fleet_network(fleet: float, km: float, days: int, **model) -> o2opt.Network:

@@ -1,0 +1,185 @@
+"""The solver-neutral sparse model (:class:`LinearModel`) and the collectors that fill it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from o2opt.geo import Arcs
+from o2opt.network import Network
+
+__all__ = ["COST_PARTS", "Columns", "LinearModel", "Rows"]
+
+#: The kinds of cost every column's cost is split into (summing to the objective).
+COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
+
+
+@dataclass(frozen=True, eq=False)
+class LinearModel:
+    """A minimisation LP/MILP in sparse form, with the index of what each column means.
+
+    Columns are laid out in named blocks (``blocks`` maps a name to its slice): ``n``
+    (cylinders on arc ``n_arc`` on day ``n_day``), ``q`` (bulk m³ on arc ``q_arc`` on day
+    ``q_day``), ``u`` (unmet m³ of hospital ``u_hospital`` on day ``u_day``), ``y``
+    (candidate ``y_candidate`` opened), then the extensions' blocks (``z`` single-source
+    assignments of arc ``z_arc``; ``s``, ``g``, ``i`` storage; ``k`` truck trips), whose
+    index arrays are in :attr:`index`. Rows are ``row_lower <= A x <= row_upper`` with
+    ``A`` in coordinate form (``a_row``, ``a_col``, ``a_val``); ``row_blocks`` names the
+    constraint families.
+    """
+
+    network: Network
+    arcs: Arcs
+    net_demand_m3: np.ndarray
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    a_row: np.ndarray
+    a_col: np.ndarray
+    a_val: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    blocks: dict[str, slice]
+    row_blocks: dict[str, slice]
+    n_arc: np.ndarray
+    n_day: np.ndarray
+    q_arc: np.ndarray
+    q_day: np.ndarray
+    u_hospital: np.ndarray
+    u_day: np.ndarray
+    y_candidate: np.ndarray
+    z_arc: np.ndarray
+    index: dict[str, np.ndarray] = field(repr=False)
+    """Index arrays of extension blocks (``s_hospital``/``s_day`` for hospital stock,
+    ``g_producer``/``g_day`` for tank producers' production ``g`` and content ``i``,
+    ``k_of_n`` for the ``n`` column each truck-trip column ``k`` carries)."""
+    parts: dict[str, np.ndarray] = field(repr=False)
+    """Per-column cost split by kind (:data:`COST_PARTS`); they add up to :attr:`cost`."""
+
+    @property
+    def num_col(self) -> int:
+        return len(self.cost)
+
+    @property
+    def num_row(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-column form: ``(start, index, value)``."""
+        return _compress(self.a_col, self.a_row, self.a_val, self.num_col)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-row form: ``(start, index, value)``."""
+        return _compress(self.a_row, self.a_col, self.a_val, self.num_row)
+
+
+def _compress(major: np.ndarray, minor: np.ndarray, value: np.ndarray,
+              n_major: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((minor, major))
+    start = np.zeros(n_major + 1, dtype=np.int64)
+    np.cumsum(np.bincount(major, minlength=n_major), out=start[1:])
+    return start, minor[order].astype(np.int32), value[order]
+
+
+def _full(value: np.ndarray | float, n: int, dtype: type = float) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
+
+
+class Columns:
+    """Collects blocks of columns: bounds, integrality and cost split by kind."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, slice] = {}
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._integer: list[np.ndarray] = []
+        self._parts: dict[str, list[np.ndarray]] = {k: [] for k in COST_PARTS}
+        self.count = 0
+
+    def add(self, name: str, n: int, *, lower: np.ndarray | float = 0.0,
+            upper: np.ndarray | float = np.inf, integer: bool = False,
+            **costs: np.ndarray | float) -> np.ndarray:
+        """Add block ``name`` of ``n`` columns; ``costs`` by kind (``transport=…``).
+        Returns the new columns' indices."""
+        unknown = set(costs) - set(COST_PARTS)
+        if unknown:
+            raise ValueError(f"unknown cost kind(s) {sorted(unknown)}")
+        self._lower.append(_full(lower, n))
+        self._upper.append(_full(upper, n))
+        self._integer.append(_full(integer, n, bool))
+        for kind, arrays in self._parts.items():
+            arrays.append(_full(costs.get(kind, 0.0), n))
+        self.blocks[name] = slice(self.count, self.count + n)
+        self.count += n
+        return np.arange(self.blocks[name].start, self.blocks[name].stop)
+
+    def arrays(self) -> dict:
+        parts = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self._parts.items()}
+        return {
+            "cost": np.sum(list(parts.values()), axis=0) if self.count else np.zeros(0),
+            "lower": np.concatenate(self._lower) if self.count else np.zeros(0),
+            "upper": np.concatenate(self._upper) if self.count else np.zeros(0),
+            "integer": np.concatenate(self._integer) if self.count else np.zeros(0, bool),
+            "parts": parts,
+            "blocks": self.blocks,
+        }
+
+
+class Rows:
+    """Collects blocks of constraint rows as coordinate triplets.
+
+    A later step may add entries to, or move the bounds of, a block already added
+    (:meth:`extend`, :meth:`shift_lower`): that is how an extension adds a term to the
+    canonical demand rows.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, slice] = {}
+        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._lower: dict[str, np.ndarray] = {}
+        self._upper: dict[str, np.ndarray] = {}
+        self.count = 0
+
+    def add(self, name: str, n_rows: int, lower: np.ndarray | float,
+            upper: np.ndarray | float,
+            entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> None:
+        """Add ``n_rows`` rows; ``entries`` are (local row, column, value) arrays."""
+        self.blocks[name] = slice(self.count, self.count + n_rows)
+        self._lower[name] = np.array(_full(lower, n_rows))
+        self._upper[name] = np.array(_full(upper, n_rows))
+        self.count += n_rows
+        self.extend(name, entries)
+
+    def extend(self, name: str,
+               entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> None:
+        """Add entries to rows of block ``name`` (local row numbers)."""
+        offset = self.blocks[name].start
+        for r, c, v in entries:
+            r = np.asarray(r, dtype=np.int64)
+            self._entries.append((r + offset, np.asarray(c, dtype=np.int64),
+                                  _full(v, len(r))))
+
+    def shift_lower(self, name: str, local_rows: np.ndarray, delta: np.ndarray) -> None:
+        """Add ``delta`` to the lower bounds of rows ``local_rows`` of block ``name``."""
+        np.add.at(self._lower[name], local_rows, delta)
+
+    def arrays(self) -> dict:
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+
+        a_row = cat([e[0] for e in self._entries], np.int64)
+        a_col = cat([e[1] for e in self._entries], np.int64)
+        a_val = cat([e[2] for e in self._entries], float)
+        keep = a_val != 0
+        return {
+            "a_row": a_row[keep], "a_col": a_col[keep], "a_val": a_val[keep],
+            "row_lower": cat(list(self._lower.values()), float),
+            "row_upper": cat(list(self._upper.values()), float),
+            "row_blocks": self.blocks,
+        }

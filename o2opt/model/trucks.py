@@ -1,0 +1,38 @@
+r"""Truck extension: filling points with a number of trucks of a given cylinder load.
+
+Truck trips :math:`k_{fht}` carry the cylinders of filling points with finite ``trucks``
+:math:`T_f`: :math:`n_{fht} \le \kappa_f k_{fht}` and :math:`\sum_h k_{fht} \le T_f r_f`,
+at ``cost_per_truck_km`` per km of the round trip; ``integer_trucks`` makes trips whole.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from o2opt.model.build import Context
+
+
+def add_columns(ctx: Context) -> None:
+    k_of = np.flatnonzero(np.isfinite(ctx.per_filler("trucks")[ctx.n_f]))
+    km = ctx.arcs.cylinder["km"].to_numpy(float)[ctx.n_arc[k_of]]
+    ctx.index["k_of_n"] = k_of
+    ctx.col["k"] = ctx.columns.add("k", len(k_of), integer=ctx.sc.integer_trucks,
+                                   transport=ctx.sc.cost_per_truck_km * 2 * km)
+
+
+def add_rows(ctx: Context) -> None:
+    k = ctx.col["k"]
+    if not len(k):
+        return
+    k_of, n_days = ctx.index["k_of_n"], ctx.n_days
+    f = ctx.n_f[k_of]
+    ctx.rows.add("truck_load", len(k), -np.inf, 0.0, [
+        (np.arange(len(k)), ctx.col["n"][k_of], 1.0),
+        (np.arange(len(k)), k, -ctx.per_filler("truck_capacity_cyl")[f]),
+    ])
+    keys, row_of_k = np.unique(f * n_days + ctx.n_day[k_of], return_inverse=True)
+    trips = (ctx.per_filler("trucks") * ctx.per_filler("truck_trips_day"))[keys // n_days]
+    ctx.rows.add("truck_trips", len(keys), -np.inf, trips, [(row_of_k, k, 1.0)])
