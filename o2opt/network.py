@@ -51,6 +51,7 @@ class Scenario:
     working_hours_day: float = 8.0
     hospital_dwell_days: float = 1.0
     cylinder_loss_rate: float = 0.0
+    tanker_unload_days: float = 0.25
     cost_per_truck_km: float = 0.0
     integer_trucks: bool = False
     min_service_share: float = 0.0

@@ -120,6 +120,15 @@ TABLES: dict[str, Table] = {
                 Column("safety_stock_m3", "float", "m3",
                        "storage extension: stock kept at every day's end", default=0.0,
                        minimum=0),
+                Column("lox_tank_m3", "float", "m3",
+                       "tanker extension: liquid-oxygen tank at the hospital, as m3 of gas "
+                       "(0: none)", default=0.0, minimum=0),
+                Column("vaporiser_m3_day", "float", "m3/day",
+                       "tanker extension: most gas the vaporiser delivers a day",
+                       default=math.inf, minimum=0, allow_inf=True),
+                Column("initial_lox_m3", "float", "m3",
+                       "tanker extension: tank content at the start of day 0", default=0.0,
+                       minimum=0),
                 Column(
                     "min_service_share", "float", "",
                     "extension: share of each day's net demand that must be met "
@@ -157,6 +166,12 @@ TABLES: dict[str, Table] = {
                 Column("initial_tank_m3", "float", "m3",
                        "storage extension: tank content at the start of day 0", default=0.0,
                        minimum=0),
+                Column("tankers", "float", "tankers",
+                       "tanker extension: liquid-oxygen tankers delivering to hospital "
+                       "tanks (0: none)", default=0.0, minimum=0),
+                Column("tanker_capacity_m3", "float", "m3/trip",
+                       "tanker extension: one tanker load, as m3 of gas (required with "
+                       "tankers)", default=math.nan, positive=True),
             ),
             ("id",),
         ),
@@ -302,6 +317,9 @@ MODEL_KEYS: dict[str, ModelKey] = {
                  "fleet extension: days a cylinder stays at the hospital", minimum=0),
         ModelKey("cylinder_loss_rate", "float", 0.0,
                  "fleet extension: share of delivered cylinders never returned", minimum=0),
+        ModelKey("tanker_unload_days", "float", 0.25,
+                 "tanker extension: days a tanker spends filling a hospital tank",
+                 minimum=0),
         ModelKey("cost_per_truck_km", "float", 0.0,
                  "truck extension: cost of one truck per km driven (round trip)", minimum=0),
         ModelKey("integer_trucks", "bool", False, "truck extension: whole truck trips"),

@@ -153,6 +153,9 @@ class Solution:
         flat = np.zeros(n_h * n_days)
         hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
         np.add.at(flat, hosp * n_days + lm.n_day, n * self.network.scenario.cylinder_m3)
+        if self._has("v"):  # tanker extension: gas from the hospital's own LOX tank
+            np.add.at(flat, lm.index["v_hospital"] * n_days + lm.index["v_day"],
+                      self._block("v"))
         delivered = flat.reshape(n_h, n_days)
         stock = self._stock_m3()  # storage extension: end-of-day stock (None without)
         drawn = 0.0
@@ -172,9 +175,31 @@ class Solution:
             table["stock_m3"] = stock.ravel()
         return table
 
+    def _has(self, block: str) -> bool:
+        cols = self.model.blocks.get(block)
+        return cols is not None and cols.stop > cols.start
+
+    @cached_property
+    def tankers(self) -> pd.DataFrame:
+        """Tanker extension: liquid oxygen shipped to hospital tanks: producer, hospital,
+        day, m3 (gas), km, cost."""
+        lm = self.model
+        if not self._has("b"):
+            return pd.DataFrame(columns=["producer", "hospital", "day", "m3", "km", "cost"])
+        b = self._block("b")
+        used = np.flatnonzero(b > _TINY)
+        idx = lm.index
+        col = lm.blocks["b"].start + used
+        return pd.DataFrame({
+            "producer": self.network.producers["id"].to_numpy()[idx["b_producer"][used]],
+            "hospital": self.network.hospitals["id"].to_numpy()[idx["b_hospital"][used]],
+            "day": idx["b_day"][used], "m3": b[used], "km": idx["b_km"][used],
+            "cost": lm.cost[col] * b[used],
+        })
+
     def _stock_m3(self) -> np.ndarray | None:
         """End-of-day hospital stock (hospitals × days), or None without storage."""
-        if self.model.blocks["s"].stop == self.model.blocks["s"].start:
+        if not self._has("s"):
             return None
         idx = self.model.index
         stock = np.zeros_like(self.model.net_demand_m3)
@@ -206,6 +231,9 @@ class Solution:
         prod_used = np.zeros(len(net.producers) * n_days)
         np.add.at(prod_used, lm.arcs.bulk["producer_pos"].to_numpy()[lm.q_arc] * n_days
                   + lm.q_day, q)
+        if self._has("b"):
+            np.add.at(prod_used, lm.index["b_producer"] * n_days + lm.index["b_day"],
+                      self._block("b"))
         opened = self.sites["opened"].to_numpy()
         frames = [
             _util(net.producers["id"], "producer", prod_used.reshape(-1, n_days),
@@ -278,6 +306,8 @@ class Solution:
             if self.has_solution:
                 for name in ("deliveries", "bulk", "service", "sites", "utilization"):
                     getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+                if self._has("b"):  # tanker extension
+                    self.tankers.to_csv(tmp / "tankers.csv", index=False)
                 if map_png:
                     from o2opt.plot import save_map
 
@@ -339,7 +369,7 @@ def check_result_folder(folder: str | os.PathLike[str]) -> None:
 def _is_result_folder(folder: Path) -> bool:
     """True when ``folder`` holds nothing but an earlier o2opt result."""
     known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
-             "utilization.csv", "map.png"}
+             "utilization.csv", "map.png", "tankers.csv"}
     names = {p.name for p in folder.iterdir()}
     if "summary.json" not in names or not names <= known:
         return False

@@ -72,7 +72,9 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     days = range(sc.horizon_days)
     filled = solution.deliveries.groupby(["source", "day"])["cylinders"].sum()
     inflow = solution.bulk.groupby(["station", "day"])["m3"].sum()
-    produced = solution.bulk.groupby(["producer", "day"])["m3"].sum()
+    shipped_all = pd.concat([solution.bulk[["producer", "day", "m3"]],
+                             solution.tankers[["producer", "day", "m3"]]])
+    produced = shipped_all.groupby(["producer", "day"])["m3"].sum()
     index = pd.MultiIndex.from_product
 
     st = net.stations.set_index("id")
@@ -115,8 +117,8 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
 def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:
     """Assert the cost parts add up to the objective and the flow tables price the plan.
 
-    The ``cost`` columns of deliveries and bulk plus the penalty and fixed costs must
-    add up to the objective.
+    The ``cost`` columns of deliveries, bulk and tankers, truck-trip costs, the penalty
+    and the fixed costs must add up to the objective.
     """
     if not solution.has_solution:
         _fail(f"no solution to check (status {solution.status!r})")
@@ -125,7 +127,11 @@ def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:
     total = sum(solution.cost.values())
     if not math.isclose(total, obj, rel_tol=rtol, abs_tol=rtol):
         _fail(f"cost parts add up to {total!r}, objective is {obj!r}")
-    flows = solution.deliveries["cost"].sum() + solution.bulk["cost"].sum()
+    flows = (solution.deliveries["cost"].sum() + solution.bulk["cost"].sum()
+             + solution.tankers["cost"].sum())
+    trips = solution.model.blocks.get("k")
+    if trips is not None and trips.stop > trips.start:  # truck-km cost of truck trips
+        flows += float(solution.model.cost[trips] @ solution._block("k"))
     priced = flows + solution.cost["unmet_penalty"] + solution.cost["fixed"]
     if not math.isclose(priced, obj, rel_tol=1e-7, abs_tol=1e-6):
         _fail(f"flow costs + penalty + fixed = {priced!r}, objective is {obj!r}")

@@ -341,16 +341,17 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
 
 def _check_trucks(tables: dict[str, pd.DataFrame], raw: RawInput,
                   problems: list[Problem]) -> None:
-    """Truck extension: a filling point with trucks must say how much a truck carries."""
-    for name in ("stations", "candidates"):
+    """Truck and tanker extensions: a vehicle count needs the vehicle's load."""
+    for name, count, load in (("stations", "trucks", "truck_capacity_cyl"),
+                              ("candidates", "trucks", "truck_capacity_cyl"),
+                              ("producers", "tankers", "tanker_capacity_m3")):
         frame = tables[name]
-        if "trucks" not in frame or not len(frame):
+        if not len(frame):
             continue
-        need = np.isfinite(frame["trucks"].to_numpy(float)) & \
-            np.isnan(frame["truck_capacity_cyl"].to_numpy(float))
-        _report(problems, raw.sources.get(name, TABLES[name].file), "truck_capacity_cyl", raw,
-                name, frame, np.flatnonzero(need),
-                lambda i: "is required where trucks is given")
+        n = frame[count].to_numpy(float)
+        need = np.isfinite(n) & (n > 0) & np.isnan(frame[load].to_numpy(float))
+        _report(problems, raw.sources.get(name, TABLES[name].file), load, raw, name, frame,
+                np.flatnonzero(need), lambda i, c=count: f"is required where {c} is given")
 
 
 def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,

@@ -4,7 +4,8 @@ Every block of variables and constraints is made with numpy from the arc tables,
 cost of building grows with the number of non-zeros, not with Python loops over them.
 :func:`build` lays out the columns, then the rows, block by block; each extension lives in
 its own module (:mod:`~o2opt.model.sourcing`, :mod:`~o2opt.model.storage`,
-:mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.fleet`, :mod:`~o2opt.model.equity`) and adds
+:mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.tankers`, :mod:`~o2opt.model.fleet`,
+:mod:`~o2opt.model.equity`) and adds
 nothing unless its input switches it on.
 
 Canonical formulation (sets, data and variables as in ``docs/model.md``):
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt.geo import Arcs, build_arcs
-from o2opt.model import equity, fleet, sourcing, storage, trucks
+from o2opt.model import equity, fleet, sourcing, storage, tankers, trucks
 from o2opt.model.matrix import Columns, LinearModel, Rows
 from o2opt.network import Network
 
@@ -128,12 +129,14 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     sourcing.add_columns(ctx)
     storage.add_columns(ctx)
     trucks.add_columns(ctx)
+    tankers.add_columns(ctx)
 
     _demand_rows(ctx)
     _station_rows(ctx)
     _producer_rows(ctx)
     _candidate_rows(ctx)
     storage.add_rows(ctx)
+    tankers.add_rows(ctx)
     fleet.add_rows(ctx)
     trucks.add_rows(ctx)
     sourcing.add_rows(ctx)

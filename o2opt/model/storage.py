@@ -76,6 +76,7 @@ def _producer_tanks(ctx: Context) -> None:
     q_p, q_day = ctx.index["q_p"], ctx.index["q_day"]
     row_of = np.full(len(ctx.network.producers) * n_days, -1, dtype=np.int64)
     row_of[g_p * n_days + g_day] = np.arange(len(g))
+    ctx.index["tank_row_of"] = row_of  # by producer * n_days + day (tankers add to it)
     shipped = has_tank(ctx.network)[q_p]
     kept = g_day < n_days - 1
     initial = ctx.network.producers["initial_tank_m3"].to_numpy(float)
