@@ -32,7 +32,7 @@ problem (:func:`transportation_obstacle` returns ``None``):
 * total supply equals total demand (DIMACS balances every node exactly; with equal totals and
   non-negative costs the canonical ``<=`` supply / ``>=`` demand rows are tight anyway).
 
-In ``/work/shared/data/benchmarks/mincostflow`` ``transport_2x3`` and ``transport_40x30`` map;
+In ``BENCHMARK_DIR / "mincostflow"`` ``transport_2x3`` and ``transport_40x30`` map;
 ``pns_dimacs`` (nodes 2, 3 are transshipment nodes), ``pns_figure`` (nodes with supply also
 receive flow, e.g. arc 1 -> 2, and arc 3 -> 6 leaves a demand node), ``netgen_8_08a`` (224 of
 256 nodes are transshipment nodes; 4 source -> sink arcs also have binding capacities) and
@@ -47,6 +47,7 @@ o2opt without depending on it.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,10 @@ __all__ = [
     "transportation_to_folder",
 ]
 
-#: Folder holding the reference data (``orlib-cflp/``, ``mincostflow/``, ...).
-BENCHMARK_DIR = Path("/work/shared/data/benchmarks")
+#: Folder holding the reference data (``orlib-cflp/``, ``mincostflow/``, ...): the environment
+#: variable ``O2OPT_BENCHMARK_DIR``, else ``../shared/data/benchmarks`` beside the repository.
+BENCHMARK_DIR = Path(os.environ.get("O2OPT_BENCHMARK_DIR")
+                     or Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks")
 
 #: Capacities that stand for the word ``capacity`` in capa/capb/capc (as in ``capopt.txt``).
 CFLP_SIZES: dict[str, tuple[int, ...]] = {
