@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 
 from o2opt import datasets, model
+from o2opt import roads as roads  # issue 6: road-network distances (o2opt.roads)
 from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
 from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
 from o2opt.optimize import optimize
 from o2opt.solution import Solution
+from o2opt.sweep import sweep as sweep  # issue 4 (helpers: from o2opt.sweep import ...)
 
 __version__ = "0.1.0"
 

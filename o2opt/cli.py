@@ -66,6 +66,24 @@ def _parser() -> argparse.ArgumentParser:
                       help="result folder (default: ./o2opt-demo)")
     solver_options(demo)
     common(demo)
+
+    report = sub.add_parser("report", help="write the HTML planning report of a result folder")
+    report.add_argument("result", type=Path, help="result folder written by o2opt solve")
+    report.add_argument("--html", type=Path, required=True, help="HTML file to write")
+    report.add_argument("--scenario", type=Path,
+                        help="scenario folder the result was solved from (default: the "
+                             "'scenario' recorded in summary.json, if any)")
+    report.add_argument("--boundaries", type=Path,
+                        help="region polygons for the map (default: governorates.geojson or "
+                             "regions.geojson in the scenario folder)")
+    report.add_argument("--figures", type=Path, metavar="FOLDER",
+                        help="also save the map and charts as PNG files here")
+    report.add_argument("--title", help="report title")
+    common(report)
+
+    from o2opt.sweep.cli import add_sweep_parser  # issue 4: scenario sweeps
+
+    common(add_sweep_parser(sub))
     return parser
 
 
@@ -118,6 +136,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
 
 
+def _report(args: argparse.Namespace) -> int:
+    """``o2opt report``: the HTML planning report of a result folder (issue 3)."""
+    import json
+
+    from o2opt.report import report_folder
+
+    scenario = args.scenario
+    summary = args.result / "summary.json"
+    if scenario is None and summary.is_file():
+        recorded = json.loads(summary.read_text(encoding="utf-8")).get("scenario")
+        scenario = Path(recorded) if recorded else None
+    if scenario is None:
+        print("o2opt: which scenario was solved? pass --scenario FOLDER", file=sys.stderr)
+        return 2
+    try:
+        path = report_folder(args.result, args.html, scenario, boundaries=args.boundaries,
+                             figures=args.figures, title=args.title)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"o2opt: {e}", file=sys.stderr)
+        return 2
+    print(f"report: {path}" + (f", figures: {args.figures}" if args.figures else ""))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
@@ -127,6 +169,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "solve":
             network, load_s = _load(args.folder)
             return _solve_and_write(network, load_s, args.out, args, map_png=args.map)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "sweep":
+            from o2opt.sweep.cli import run_sweep
+
+            return run_sweep(args)
         network, load_s = _load(datasets.demo_folder())
         code = _solve_and_write(network, load_s, args.out, args, map_png=True,
                                 credit=OSM_CREDIT)

@@ -75,7 +75,8 @@ def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
 
 
 def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = None,
-             labels: bool = True, credit: str | None = None) -> Axes:
+             labels: bool = True, credit: str | None = None,
+             boundaries: gpd.GeoDataFrame | None = None) -> Axes:
     """Draw the solution on a map.
 
     Hospitals are circles sized by demand; hospitals with unmet demand are red, scaled
@@ -92,6 +93,11 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
         Label the regions (the ``region`` column of hospitals) at their centroid.
     credit : str, optional
         Attribution line at the bottom right (e.g. "© OpenStreetMap contributors").
+    boundaries : GeoDataFrame, optional
+        Region polygons (any CRS) drawn under the facilities, e.g.
+        :func:`o2opt.datasets.iraq_governorates`. With ``labels``, each polygon is labelled
+        with its ``name`` (else ``region``) column instead of the hospitals' regions. The
+        legend entry reads ``boundaries.attrs["label"]`` (default "region boundaries").
 
     Returns
     -------
@@ -106,6 +112,18 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
     fac, deliv, bulk = g["facilities"], g["deliveries"], g["bulk"]
     hosp = fac[fac["kind"] == "hospital"]
 
+    if boundaries is not None and len(boundaries):
+        shapes = boundaries.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries
+        shapes.plot(ax=ax, facecolor="#f4f4ef", edgecolor="#8c8c8c", linewidth=0.7, zorder=0)
+        if labels:
+            name_col = "name" if "name" in shapes else "region" if "region" in shapes else None
+            if name_col is not None:
+                for name, point in zip(shapes[name_col], shapes.representative_point(),
+                                       strict=True):
+                    ax.annotate(_plain(name), (point.x, point.y), fontsize=8,
+                                color="#333333", ha="center", va="center", zorder=7,
+                                bbox={"boxstyle": "round,pad=0.15", "fc": "white",
+                                      "ec": "none", "alpha": 0.6})
     if len(bulk):
         width = 0.6 + 3.0 * bulk["m3"] / bulk["m3"].max()
         bulk.plot(ax=ax, color="#1f4e79", linewidth=width, linestyle="--", alpha=0.55, zorder=1)
@@ -137,11 +155,12 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
                s=KIND_STYLE["candidate_closed"]["size"], facecolors="none",
                edgecolors="#ff8c00", linewidths=1.0, zorder=6)
 
-    if labels and "region" in solution.network.hospitals:
+    if labels and boundaries is None and "region" in solution.network.hospitals:
         regions = solution.network.hospitals.groupby("region")[["lat", "lon"]].mean()
         for region, row in regions.iterrows():
             if region:
-                ax.annotate(str(region), (row["lon"], row["lat"]), fontsize=8, color="#333333",
+                ax.annotate(_plain(region), (row["lon"], row["lat"]), fontsize=8,
+                            color="#333333",
                             ha="center", va="bottom", xytext=(0, 6), textcoords="offset points",
                             zorder=7)
 
@@ -156,6 +175,11 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
         Line2D([], [], color="#4a90d9", lw=2.5, label="cylinder deliveries (width: m³)"),
         Line2D([], [], color="#1f4e79", lw=1.5, ls="--", label="bulk supply to stations"),
     ]
+    if boundaries is not None and len(boundaries):
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="#f4f4ef", edgecolor="#8c8c8c",
+                             label=str(boundaries.attrs.get("label", "region boundaries"))))
     ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
     if title is None:
         s = solution.summary()
@@ -171,6 +195,11 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
         ax.annotate(credit, (1, 0), xycoords="axes fraction", ha="right", va="bottom",
                     fontsize=7, color="#555555", xytext=(-4, 4), textcoords="offset points")
     return ax
+
+
+def _plain(text: object) -> str:
+    """Data text for matplotlib: ``$`` escaped so that names never become mathtext."""
+    return str(text).replace("$", r"\$")
 
 
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:

@@ -334,6 +334,16 @@ class Solution:
 
         return plot_map(self, ax=ax, **kwargs)
 
+    def to_html(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> str:
+        """The planning report as one self-contained HTML page (returned, and written to
+        ``path`` when given). See :func:`o2opt.report.render_html` for the options."""
+        from o2opt import report
+
+        text = report.render_html(self, **kwargs)
+        if path is not None:
+            report.save_text(text, path)
+        return text
+
 
 def _util(ids: pd.Series, kind: str, used: np.ndarray, capacity: np.ndarray,
           unit: str) -> pd.DataFrame:

@@ -1,0 +1,613 @@
+"""The planning report: one self-contained HTML file for people who never open Python.
+
+:func:`render_html` turns a solution into a single HTML page: the headline figures, need vs
+supply vs gap by region (chart and table), the map, the new sites with their cost, the
+hospitals left short, unmet demand by day (multi-day scenarios), the cost breakdown and the
+assumptions (demand method and its parameters, ``[model]`` parameters, anything you add).
+
+The file needs no network access to be read: images are inline base64 PNG, styles are
+inline, there is no script, and a Content-Security-Policy forbids loading anything else.
+Every piece of text that comes from the data (facility names, regions, parameters) is
+HTML-escaped, so a hospital named ``<script>alert(1)</script>`` is shown as text.
+
+From Python: ``Solution.to_html()`` or :func:`write_html`. From the command line, for a
+result folder written by ``o2opt solve``::
+
+    o2opt report RESULT_FOLDER --scenario SCENARIO_FOLDER --html report.html
+
+Examples
+--------
+>>> import o2opt
+>>> sol = o2opt.optimize(o2opt.read_network(o2opt.datasets.demo_folder()))
+>>> page = sol.to_html(title="Demo")
+>>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from o2opt import charts
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+
+    from o2opt.network import Network
+
+__all__ = ["ResultView", "read_result", "render_html", "report_folder", "save_figures",
+           "save_text", "write_html"]
+
+log = logging.getLogger(__name__)
+
+#: Nothing but inline styles and data: images may load; no script, frame, font or fetch.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+       "base-uri 'none'; form-action 'none'")
+BOUNDARY_FILES = ("governorates.geojson", "regions.geojson")
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic",
+Arial,sans-serif;margin:0;color:#1d1d1d;background:#fafaf8;line-height:1.45}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:1.7em;margin:0 0 4px}h2{font-size:1.25em;margin:34px 0 8px;
+border-bottom:2px solid #e3e3de;padding-bottom:4px}
+.sub{color:#555;margin:0 0 18px}.note{color:#555;font-size:.9em}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:12px}
+.card{background:#fff;border:1px solid #e3e3de;border-radius:8px;padding:12px 14px}
+.card .v{font-size:1.45em;font-weight:650}.card .k{color:#555;font-size:.85em}
+.card.bad .v{color:#b3261e}.card.good .v{color:#1e7b34}
+figure{margin:12px 0;background:#fff;border:1px solid #e3e3de;border-radius:8px;padding:8px}
+figure img{max-width:100%;height:auto;display:block;margin:0 auto}
+figcaption{color:#555;font-size:.85em;padding:4px 6px}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.88em;margin:8px 0}
+th,td{border:1px solid #e3e3de;padding:4px 7px;text-align:left;vertical-align:top}
+th{background:#f0f0eb}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.short td{background:#fff3f2}
+pre{background:#fff;border:1px solid #e3e3de;border-radius:6px;padding:8px;
+white-space:pre-wrap;word-break:break-word;font-size:.8em}
+footer{margin-top:40px;color:#666;font-size:.82em}
+"""
+
+
+# --------------------------------------------------------------------------- result folders
+class ResultView:
+    """A solved result read back from a result folder, with the network it was solved from.
+
+    It offers what the charts, the map and the report read from a
+    :class:`~o2opt.solution.Solution`: ``network``, ``status``, ``has_solution``,
+    ``cost``, ``summary()`` and the result tables.
+    """
+
+    def __init__(self, network: Network, summary: Mapping[str, Any],
+                 tables: Mapping[str, pd.DataFrame]):
+        self.network = network
+        self._summary = dict(summary)
+        self.status = str(summary.get("status", "no_solution"))
+        self.mip_gap = summary.get("mip_gap")
+        self.message = str(summary.get("message", ""))
+        self.seconds = dict(summary.get("seconds") or {})
+        self.deliveries = tables.get("deliveries", pd.DataFrame())
+        self.bulk = tables.get("bulk", pd.DataFrame())
+        self.service = tables.get("service", pd.DataFrame())
+        self.sites = tables.get("sites", pd.DataFrame(columns=["candidate", "opened"]))
+        self.utilization = tables.get("utilization", pd.DataFrame())
+
+    def __repr__(self) -> str:
+        return f"<ResultView {self.status}, {self.network!r}>"
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def objective(self) -> float | None:
+        value = self._summary.get("objective")
+        return None if value is None else float(value)
+
+    @property
+    def cost(self) -> dict[str, float]:
+        return {k: float(v) for k, v in (self._summary.get("cost") or {}).items()
+                if v is not None} if self.has_solution else {}
+
+    def summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+
+_ID_COLUMNS = {"deliveries": ("source", "hospital"), "bulk": ("producer", "station"),
+               "service": ("hospital",), "sites": ("candidate",),
+               "utilization": ("facility", "kind", "unit")}
+
+
+def read_result(result_folder: str | os.PathLike[str], network: Network) -> ResultView:
+    """Read a result folder (``summary.json`` and the CSV tables) for ``network``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``summary.json`` in the folder.
+    ValueError
+        The result does not belong to ``network`` (other hospitals or horizon).
+    """
+    folder = Path(result_folder)
+    summary_file = folder / "summary.json"
+    if not summary_file.is_file():
+        raise FileNotFoundError(f"{folder} holds no summary.json: not an o2opt result folder")
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    tables = {}
+    for name, ids in _ID_COLUMNS.items():
+        file = folder / f"{name}.csv"
+        if file.is_file():
+            tables[name] = pd.read_csv(file, dtype=dict.fromkeys(ids, str),
+                                       keep_default_na=False, na_values=[""])
+    view = ResultView(network, summary, tables)
+    if view.has_solution:
+        service = view.service
+        got = set(service["hospital"].astype(str)) if len(service) else set()
+        want = set(network.hospitals["id"].astype(str))
+        days = int(service["day"].max()) + 1 if len(service) else 0
+        if got != want or days != network.scenario.horizon_days:
+            raise ValueError(
+                f"{folder} was not solved from this scenario: its service.csv has "
+                f"{len(got)} hospitals over {days} days, the scenario {len(want)} hospitals "
+                f"over {network.scenario.horizon_days} days")
+    return view
+
+
+def report_folder(result_folder: str | os.PathLike[str], html_path: str | os.PathLike[str],
+                  scenario: str | os.PathLike[str], *,
+                  boundaries: str | os.PathLike[str] | None = None,
+                  figures: str | os.PathLike[str] | None = None,
+                  **kwargs: Any) -> Path:
+    """Write the HTML report for a result folder solved from the ``scenario`` folder.
+
+    Parameters
+    ----------
+    boundaries : path, optional
+        A vector file of region polygons with a ``name`` (or ``region``) column. By default
+        ``governorates.geojson`` or ``regions.geojson`` in the scenario folder, if present.
+    figures : path, optional
+        Also save the map and charts as PNG files in this folder.
+    **kwargs
+        Passed to :func:`render_html` (``title``, ``credit``, ``assumptions``).
+    """
+    from o2opt.io import read_network
+
+    network = read_network(scenario)
+    view = read_result(result_folder, network)
+    shapes = _read_boundaries(Path(scenario), boundaries)
+    if figures is not None:
+        save_figures(view, figures, boundaries=shapes, credit=kwargs.get("credit"))
+    kwargs.setdefault("assumptions", {"result folder": str(Path(result_folder)),
+                                      "scenario folder": str(Path(scenario))})
+    return write_html(view, html_path, boundaries=shapes, **kwargs)
+
+
+def _read_boundaries(scenario: Path, given: str | os.PathLike[str] | None
+                     ) -> gpd.GeoDataFrame | None:
+    import geopandas as gpd
+
+    if given is not None:
+        frame = gpd.read_file(given)
+    else:
+        found = [scenario / f for f in BOUNDARY_FILES if (scenario / f).is_file()]
+        if not found:
+            return None
+        frame = gpd.read_file(found[0])
+        if found[0].name == "governorates.geojson":
+            frame = frame.rename(columns={"governorate": "name"})
+    if "name" not in frame and "region" not in frame:
+        log.warning("boundaries have no 'name' or 'region' column; drawn without labels")
+    frame.attrs.setdefault("label", "region boundaries (approximate)")
+    return frame
+
+
+# --------------------------------------------------------------------------- figures
+def _figures(solution: charts.SolutionLike, *, boundaries: gpd.GeoDataFrame | None,
+             credit: str | None) -> dict[str, Axes]:
+    from o2opt.plot import plot_map
+
+    out: dict[str, Axes] = {}
+    if solution.has_solution:
+        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)  # type: ignore[arg-type]
+        out["gap"] = charts.plot_gap_by_region(solution)
+        out["cost"] = charts.plot_cost_breakdown(solution)
+        if solution.network.scenario.horizon_days > 1:
+            out["daily"] = charts.plot_daily_unmet(solution)
+            out["heatmap"] = charts.plot_unmet_heatmap(solution)
+    return out
+
+
+def save_figures(solution: charts.SolutionLike, folder: str | os.PathLike[str], *,
+                 boundaries: gpd.GeoDataFrame | None = None, credit: str | None = None,
+                 dpi: int = 130) -> list[Path]:
+    """Save the report's map and charts as PNG files (``map.png``, ``gap.png``, …)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [charts.save_figure(ax, folder / f"{name}.png", dpi=dpi)
+            for name, ax in _figures(solution, boundaries=boundaries, credit=credit).items()]
+
+
+def _png(ax: Axes, dpi: int = 100) -> str:
+    buffer = io.BytesIO()
+    ax.get_figure(root=True).savefig(buffer, format="png", dpi=dpi)  # type: ignore[union-attr]
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --------------------------------------------------------------------------- HTML helpers
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _n(value: object, digits: int = 0) -> str:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _e(value)
+    if not np.isfinite(x):
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def _table(rows: Iterable[Sequence[object]], header: Sequence[str], *,
+           numeric: Sequence[bool], table_id: str, row_class: Sequence[str] | None = None
+           ) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{_e(row_class[i])}"' if row_class and row_class[i] else ""
+        cells = "".join(f'<td class="n">{c}</td>' if num else f'<td dir="auto">{c}</td>'
+                        for c, num in zip(row, numeric, strict=True))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(header)}">none</td></tr>')
+    return (f'<table id="{_e(table_id)}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _figure(ax: Axes, fig_id: str, alt: str, caption: str) -> str:
+    return (f'<figure id="{_e(fig_id)}"><img alt="{_e(alt)}" '
+            f'src="data:image/png;base64,{_png(ax)}"><figcaption>{caption}</figcaption>'
+            "</figure>")
+
+
+def _card(value: str, key: str, tone: str = "") -> str:
+    return (f'<div class="card {tone}"><div class="v">{value}</div>'
+            f'<div class="k">{key}</div></div>')
+
+
+# --------------------------------------------------------------------------- sections
+def _demand_methods(network: Network) -> list[tuple[str, str, int]]:
+    """(method, params JSON, number of rows) recorded in the hospitals and demand tables."""
+    found: list[tuple[str, str, int]] = []
+    for table, what in ((network.demand, "demand.csv rows"), (network.hospitals, "hospitals")):
+        if len(table) and "demand_method" in table:
+            params = (table["demand_params"] if "demand_params" in table
+                      else pd.Series("", index=table.index))
+            grouped = (pd.DataFrame({"m": table["demand_method"].astype(str),
+                                     "p": params.fillna("").astype(str)})
+                       .groupby(["m", "p"], sort=False).size())
+            for (method, par), count in grouped.items():
+                found.append((f"{method} ({what})", par, int(count)))
+    return found
+
+
+def _inline(value: object, depth: int = 0) -> str:
+    """A parameter value as short text: mappings as ``key value; key value``."""
+    if isinstance(value, Mapping):
+        sep = "; " if depth == 0 else ", "
+        return sep.join(f"{k}: {_inline(v, depth + 1)}" if depth == 0 and isinstance(v, Mapping)
+                        else f"{k} {_inline(v, depth + 1)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inline(v, depth + 1) for v in value)
+    return str(value)
+
+
+def _params_table(params: str, table_id: str) -> str:
+    """Rows ``parameter | value`` for a ``demand_params`` JSON string (escaped)."""
+    try:
+        parsed = json.loads(params)
+    except (TypeError, ValueError):
+        return f"<pre>{_e(params)}</pre>"
+    if not isinstance(parsed, Mapping):
+        return f"<pre>{_e(params)}</pre>"
+    rows = []
+    for key, value in parsed.items():
+        if isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values()):
+            rows += [(_e(f"{key}: {k}"), _e(_inline(v, 1))) for k, v in value.items()]
+        else:
+            rows.append((_e(key), _e(_inline(value, 1))))
+    return _table(rows, ["parameter", "value"], numeric=[False, False], table_id=table_id)
+
+
+def render_html(solution: charts.SolutionLike, *, title: str | None = None,
+                boundaries: gpd.GeoDataFrame | None = None, credit: str | None = None,
+                assumptions: Mapping[str, object] | None = None,
+                top_hospitals: int = 20) -> str:
+    """The planning report as one self-contained HTML document (a string).
+
+    Parameters
+    ----------
+    solution : Solution or ResultView
+        What to report.
+    title : str, optional
+        Page title (default "Medical oxygen supply plan").
+    boundaries : GeoDataFrame, optional
+        Region polygons for the map (e.g. :func:`o2opt.datasets.iraq_governorates`).
+    credit : str, optional
+        Data attribution shown on the map and in the footer (default: the OpenStreetMap
+        credit when hospitals have ``source == "osm"``, as in the bundled Iraq data).
+    assumptions : mapping, optional
+        Extra assumptions to list (e.g. the surge scenario's parameters).
+    top_hospitals : int
+        How many hospitals with unmet demand to list.
+    """
+    net = solution.network
+    sc = net.scenario
+    days = sc.horizon_days
+    per = "per day" if days == 1 else "per day (average over the horizon)"
+    summary = solution.summary()
+    if credit is None and "source" in net.hospitals and (net.hospitals["source"] == "osm").any():
+        from o2opt.datasets import OSM_CREDIT
+
+        credit = OSM_CREDIT  # ODbL: OpenStreetMap names and locations need the credit
+    title = title or "Medical oxygen supply plan"
+    parts: list[str] = []
+    status_line = (f"Status <b>{_e(solution.status)}</b> · solver {_e(summary.get('solver'))}"
+                   f" · {len(net.hospitals):,} hospitals · {days} day{'s' if days != 1 else ''}")
+    if summary.get("mip_gap") is not None:
+        status_line += f" · MIP gap {float(summary['mip_gap']):.2g}"
+    parts.append(f"<h1>{_e(title)}</h1><p class=\"sub\">{status_line}</p>")
+
+    if not solution.has_solution:
+        parts.append(f'<section id="headline"><h2>No plan found</h2><p>{_e(summary.get("message"))}'
+                     "</p></section>")
+        parts.append(_assumptions(net, assumptions))
+        return _page(title, parts, credit)
+
+    regions = charts.region_summary(solution)
+    need = float(regions["need_m3"].sum())
+    onsite = float(regions["onsite_m3"].sum())
+    delivered = float(regions["delivered_m3"].sum())
+    unmet = float(regions["unmet_m3"].sum())
+    short = int(regions["hospitals_short"].sum())
+    cost = solution.cost
+    spent = sum(v for k, v in cost.items() if k != "unmet_penalty")
+    sites = _sites_table(solution)
+    capex = (float(pd.to_numeric(sites["capex_usd"], errors="coerce").sum())
+             if "capex_usd" in sites and len(sites) else None)
+    unmet_share = unmet / need if need > 0 else 0.0
+
+    cards = [
+        _card(_n(need / days), f"m³ of oxygen needed {per}"),
+        _card(_n(delivered / days), f"m³ delivered in cylinders {per} "
+                                    f"({100 * delivered / need if need else 0:.1f} % of need)"),
+        _card(_n(onsite / days), f"m³ from hospitals' own plants {per}"),
+        _card(_n(unmet / days), f"m³ unmet {per} ({100 * unmet_share:.1f} % of need, "
+                                f"{short} hospital{'s' if short != 1 else ''} short)",
+              "bad" if unmet > 1e-6 else "good"),
+        _card(str(len(sites)), "new plants opened"
+              + (f" (capital US$ {capex:,.0f})" if capex is not None else "")),
+        _card(_n(spent / days), f"spending {per} (transport, production, filling, "
+                                "new plants)"),
+    ]
+    worst = regions.sort_values("unmet_m3", ascending=False).head(3)
+    worst = worst[worst["unmet_m3"] > 1e-6]
+    if len(worst):
+        gaps = "; ".join(f"{_e(r.region)} {_n(r.unmet_m3 / days)} m³/day "
+                         f"({100 * r.unmet_share:.0f} %)" for r in worst.itertuples())
+        headline = f"<p>Largest gaps: {gaps}.</p>"
+    else:
+        headline = "<p>Every hospital's need is met on every day.</p>"
+    parts.append(f'<section id="headline"><h2>Headline figures</h2>'
+                 f'<div class="cards">{"".join(cards)}</div>{headline}</section>')
+
+    figs = _figures(solution, boundaries=boundaries, credit=credit)
+    boundary_note = ""
+    if boundaries is not None:
+        boundary_note = f" Shaded areas: {_e(boundaries.attrs.get('label', 'region boundaries'))}."
+    parts.append('<section id="map-section"><h2>Map</h2>' + _figure(
+        figs["map"], "map", "Map of hospitals, producers, filling stations, new plants, "
+        "deliveries and unmet demand",
+        "Hospitals are circles sized by need; red ones are left short. Blue lines are cylinder "
+        "deliveries (width: volume), dashed lines bulk supply to filling stations; orange "
+        "stars are new plants (hollow: candidates not opened)." + boundary_note) + "</section>")
+
+    rows, classes = [], []
+    for r in regions.itertuples():
+        rows.append((_e(r.region), _n(r.hospitals), _n(r.need_m3 / days),
+                     _n(r.onsite_m3 / days), _n(r.delivered_m3 / days),
+                     _n(r.unmet_m3 / days), f"{100 * r.unmet_share:.1f}",
+                     _n(r.local_fill_m3 / days)))
+        classes.append("short" if r.unmet_m3 > 1e-6 else "")
+    rows.append(("<b>total</b>", _n(regions["hospitals"].sum()), _n(need / days),
+                 _n(onsite / days), _n(delivered / days), _n(unmet / days),
+                 f"{100 * unmet_share:.1f}", _n(regions["local_fill_m3"].sum() / days)))
+    classes.append("")
+    parts.append(
+        '<section id="regions"><h2>Needs, supply and gap by region</h2>'
+        + _figure(figs["gap"], "gap-chart", "Bar chart of need, supply and gap by region",
+                  "Each bar is a region's need: grey from hospitals' own plants, blue "
+                  "delivered, red unmet. The black tick is the filling capacity located in the "
+                  "region (stations and opened new plants).")
+        + _table(rows, ["region", "hospitals", f"need, m³ {per}", "own plants, m³",
+                        "delivered, m³", "unmet, m³", "unmet, %", "filling capacity in "
+                        "region, m³"], numeric=[False] + [True] * 7, table_id="region-table",
+                 row_class=classes)
+        + "</section>")
+
+    site_rows = []
+    for s in sites.itertuples():
+        site_rows.append((_e(s.candidate), _e(s.name), _e(s.region), _e(s.kind),
+                          _n(s.capacity_m3_day), _n(s.used_m3_day),
+                          _n(s.fixed_cost, 2), _n(getattr(s, "capex_usd", np.nan))))
+    parts.append(
+        '<section id="sites"><h2>New sites</h2>'
+        f"<p>{len(sites)} of {len(net.candidates)} candidate sites opened"
+        + (f", within a budget of {_n(sc.budget, 2)} (fixed cost over the horizon)"
+           if sc.budget is not None else "") + ".</p>"
+        + _table(site_rows, ["id", "name", "region", "kind", "capacity, m³/day",
+                             f"used, m³ {per}", "fixed cost over the horizon",
+                             "capital cost, US$"],
+                 numeric=[False] * 4 + [True] * 4, table_id="sites-table")
+        + "</section>")
+
+    parts.append(_short_hospitals(solution, top_hospitals, days))
+    if "daily" in figs:
+        parts.append(
+            '<section id="daily"><h2>Unmet demand by day</h2>'
+            + _figure(figs["daily"], "daily-chart", "Unmet demand per day by region",
+                      "Stacked areas: unmet demand by region; dashed line: national net "
+                      "demand (right axis).")
+            + _figure(figs["heatmap"], "heatmap-chart", "Share of demand unmet by region "
+                      "and day", "When and where supply runs short: the share of each "
+                      "region's net demand left unmet, by day.")
+            + _daily_table(solution) + "</section>")
+    cost_rows = [(_e(charts.COST_LABELS.get(k, k)), _n(v), _n(v / days))
+                 for k, v in cost.items()]
+    cost_rows.append(("<b>objective</b>", _n(sum(cost.values())), _n(sum(cost.values()) / days)))
+    parts.append(
+        '<section id="costs"><h2>Costs</h2>'
+        + _figure(figs["cost"], "cost-chart", "Cost breakdown bar chart",
+                  "The penalty on unmet demand is a modelling weight that makes the optimiser "
+                  "serve need first, not money spent.")
+        + _table(cost_rows, ["part", "over the horizon", "per day"],
+                 numeric=[False, True, True], table_id="cost-table")
+        + "</section>")
+    parts.append(_assumptions(net, assumptions))
+    return _page(title, parts, credit)
+
+
+def _sites_table(solution: charts.SolutionLike) -> pd.DataFrame:
+    net = solution.network
+    days = net.scenario.horizon_days
+    s = solution.sites
+    if not len(s):
+        return pd.DataFrame(columns=["candidate", "name", "region", "kind", "capacity_m3_day",
+                                     "used_m3_day", "fixed_cost"])
+    opened = s.loc[s["opened"].astype(bool), "candidate"].astype(str)
+    cand = net.candidates.assign(id=net.candidates["id"].astype(str)).set_index("id")
+    out = cand.loc[opened.to_numpy()].reset_index().rename(columns={"id": "candidate"})
+    regions = charts._facility_regions(net, net.candidates)
+    out["region"] = regions.reindex(out["candidate"]).to_numpy()
+    used = pd.Series(0.0, index=out["candidate"])
+    util = getattr(solution, "utilization", None)
+    if util is not None and len(util):
+        u = util[util["kind"] == "candidate"].groupby("facility")["used"].sum() / days
+        used = u.reindex(out["candidate"]).fillna(0.0)
+    out["used_m3_day"] = used.to_numpy()
+    for col in ("name", "kind"):
+        if col not in out:
+            out[col] = ""
+    cols = ["candidate", "name", "region", "kind", "capacity_m3_day", "used_m3_day",
+            "fixed_cost"] + (["capex_usd"] if "capex_usd" in out else [])
+    return out[cols].fillna({"name": "", "kind": ""})
+
+
+def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:
+    net = solution.network
+    s = solution.service
+    per_h = s.groupby(s["hospital"].astype(str))[["demand_m3", "unmet_m3"]].sum()
+    per_h = per_h[per_h["unmet_m3"] > 1e-6].sort_values("unmet_m3", ascending=False)
+    h = net.hospitals.assign(id=net.hospitals["id"].astype(str)).set_index("id")
+    rows = []
+    for hid, r in per_h.head(top).iterrows():
+        rows.append((_e(hid), _e(h.at[hid, "name"] if "name" in h else ""),
+                     _e(h.at[hid, "region"] if "region" in h else ""),
+                     _n(r["demand_m3"] / days), _n(r["unmet_m3"] / days),
+                     f"{100 * r['unmet_m3'] / r['demand_m3'] if r['demand_m3'] else 0:.0f}"))
+    more = (f"<p class=\"note\">{len(per_h) - top} more hospitals are short.</p>"
+            if len(per_h) > top else "")
+    return ('<section id="hospitals"><h2>Hospitals left short</h2>'
+            + _table(rows, ["id", "name", "region", "net demand, m³/day", "unmet, m³/day",
+                            "unmet, %"], numeric=[False] * 3 + [True] * 3,
+                     table_id="hospital-table")
+            + more + "</section>")
+
+
+def _daily_table(solution: charts.SolutionLike) -> str:
+    daily = charts.daily_by_region(solution)
+    by_day = daily.groupby("day")[["demand_m3", "unmet_m3"]].sum()
+    short = by_day[by_day["unmet_m3"] > 1e-6]
+    if not len(short):
+        return "<p>No unmet demand on any day.</p>"
+    peak = int(by_day["unmet_m3"].idxmax())
+    worst_day = daily[daily["day"] == peak].sort_values("unmet_m3", ascending=False).head(3)
+    names = ", ".join(f"{_e(r.region)} ({_n(r.unmet_m3)} m³)" for r in worst_day.itertuples()
+                      if r.unmet_m3 > 1e-6)
+    return (f"<p>Supply first runs short on day {int(short.index.min())} and last on day "
+            f"{int(short.index.max())}; the worst day is day {peak} with "
+            f"{_n(by_day.at[peak, 'unmet_m3'])} m³ unmet of {_n(by_day.at[peak, 'demand_m3'])}"
+            f" m³, mostly in {names}.</p>")
+
+
+def _assumptions(net: Network, extra: Mapping[str, object] | None) -> str:
+    out = ['<section id="assumptions"><h2>Assumptions</h2><h3>Demand</h3>']
+    methods = _demand_methods(net)
+    if methods:
+        for i, (method, params, count) in enumerate(methods):
+            out.append(f"<p><b>{_e(method)}</b>: {count:,} rows.</p>")
+            if params:
+                out.append(_params_table(params, f"demand-params-{i}"))
+    else:
+        out.append("<p>Demand as given in the scenario input (the estimation method is not "
+                   "recorded there).</p>")
+    h = net.hospitals
+    if "source" in h:
+        counts = h["source"].astype(str).value_counts()
+        listed = ", ".join(f"{_e(k)}: {v:,}" for k, v in counts.items())
+        out.append(f"<p>Hospitals by data source: {listed}.</p>")
+    model_rows = [(_e(k), _e(v)) for k, v in net.scenario.as_dict().items()]
+    out.append("<h3>Model parameters</h3>")
+    out.append(_table(model_rows, ["[model] key", "value"], numeric=[False, False],
+                      table_id="model-table"))
+    if extra:
+        out.append("<h3>Scenario</h3>")
+        out.append(_table([(_e(k), _e(v if not isinstance(v, Mapping)
+                                      else json.dumps(v, ensure_ascii=False)))
+                           for k, v in extra.items()], ["assumption", "value"],
+                          numeric=[False, False], table_id="scenario-table"))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _page(title: str, parts: list[str], credit: str | None) -> str:
+    from o2opt import __version__
+
+    foot = (f"Made with o2opt {_e(__version__)}. Volumes are m³ of oxygen gas; money is in the "
+            "scenario's currency.")
+    if credit:
+        foot += f" {_e(credit)}."
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+        + "".join(parts) + f"<footer>{foot}</footer></main></body></html>\n")
+
+
+def write_html(solution: charts.SolutionLike, path: str | os.PathLike[str],
+               **kwargs: Any) -> Path:
+    """Write :func:`render_html` to ``path`` (UTF-8), through a temporary file."""
+    return save_text(render_html(solution, **kwargs), path)
+
+
+def save_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    log.info("wrote %s (%.0f kB)", path, len(text) / 1024)
+    return path

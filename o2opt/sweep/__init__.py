@@ -1,0 +1,74 @@
+"""Scenarios at scale: sweeps, robust siting, checkpoint and resume, any executor.
+
+Declare a scenario set (:func:`grid`, :func:`read_scenarios`, or a list of
+:class:`ScenarioSpec`), solve it with :func:`sweep` — on a local process pool by default,
+on a Dask cluster with ``executor=client.get_executor()`` — into a store that survives
+kills, then decide across scenarios (:func:`pareto_frontier`, :func:`opening_frequency`,
+:func:`robust_siting`) and chart it (:mod:`o2opt.sweep.plot`). See ``docs/sweep.md``.
+
+Examples
+--------
+>>> import o2opt
+>>> from concurrent.futures import ThreadPoolExecutor
+>>> from o2opt.sweep import grid, sweep
+>>> net = o2opt.read_network(o2opt.datasets.demo_folder())
+>>> specs = grid({"demand_multiplier": [1, 2], "outage:p-baghdad-asu": ["", "all"]})
+>>> with ThreadPoolExecutor(2) as ex:
+...     df = sweep(net, specs, executor=ex)
+>>> df[["label", "status", "unmet_m3"]].round(1)
+                                           label   status  unmet_m3
+0                            demand_multiplier=1  optimal      39.9
+1  demand_multiplier=1, outage:p-baghdad-asu=all  optimal    2835.8
+2                            demand_multiplier=2  optimal    6451.6
+3  demand_multiplier=2, outage:p-baghdad-asu=all  optimal    9811.6
+"""
+
+from o2opt.sweep.decisions import (
+    RobustSiting,
+    candidate_plans,
+    opening_frequency,
+    pareto_frontier,
+    robust_siting,
+)
+from o2opt.sweep.run import (
+    SweepProgress,
+    local_executor,
+    parameter_columns,
+    read_results,
+    sweep,
+)
+from o2opt.sweep.scenarios import (
+    CapacityChange,
+    DemandSurge,
+    Outage,
+    ScenarioSpec,
+    apply_scenario,
+    check_scenarios,
+    grid,
+    read_scenarios,
+    scenarios_from_frame,
+)
+from o2opt.sweep.store import Store
+
+__all__ = [
+    "CapacityChange",
+    "DemandSurge",
+    "Outage",
+    "RobustSiting",
+    "ScenarioSpec",
+    "Store",
+    "SweepProgress",
+    "apply_scenario",
+    "candidate_plans",
+    "check_scenarios",
+    "grid",
+    "local_executor",
+    "opening_frequency",
+    "parameter_columns",
+    "pareto_frontier",
+    "read_results",
+    "read_scenarios",
+    "robust_siting",
+    "scenarios_from_frame",
+    "sweep",
+]

@@ -1,0 +1,126 @@
+"""Charts and the region tables behind them; the map's boundaries option."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import o2opt
+from o2opt import charts, datasets
+from o2opt.demand import with_demand
+
+
+@pytest.fixture(scope="module")
+def demo() -> o2opt.Solution:
+    return o2opt.optimize(o2opt.read_network(datasets.demo_folder()))
+
+
+@pytest.fixture(scope="module")
+def three_days() -> o2opt.Solution:
+    net = o2opt.read_network(datasets.demo_folder())
+    h = net.hospitals
+    factor = [1.0, 1.5, 1.2]
+    daily = pd.DataFrame({"hospital": np.tile(h["id"], 3), "day": np.repeat([0, 1, 2], len(h)),
+                          "demand_m3": np.concatenate([h["demand_m3_day"] * f for f in factor])})
+    return o2opt.optimize(with_demand(net, daily=daily))
+
+
+def test_region_summary_adds_up(demo):
+    t = charts.region_summary(demo)
+    s = demo.summary()
+    assert t["hospitals"].sum() == len(demo.network.hospitals)
+    assert t["delivered_m3"].sum() == pytest.approx(s["delivered_m3"])
+    assert t["unmet_m3"].sum() == pytest.approx(s["unmet_m3"])
+    # need = gross demand: on-site plants + delivered + unmet
+    gross = demo.network.hospitals["demand_m3_day"].sum()
+    assert t["need_m3"].sum() == pytest.approx(gross)
+    assert (t["need_m3"] - t["onsite_m3"] - t["delivered_m3"] - t["unmet_m3"]).abs().max() < 1e-6
+    anbar = t.set_index("region").loc["Anbar"]
+    assert anbar["unmet_m3"] == pytest.approx(39.9, abs=0.05)  # data/README.md: alqadsya
+    assert anbar["hospitals_short"] == 1
+    assert t["need_m3"].is_monotonic_decreasing
+    # filling capacity located in the region: stations by nearest hospital, opened plants
+    fill = t.set_index("region")["local_fill_m3"]
+    assert fill["Basra"] == pytest.approx(150 * 6.8)
+    assert fill.sum() == pytest.approx(965 * 6.8 + 240 * 2)  # stations + Haditha + Amarah
+
+
+def test_region_summary_uses_region_columns(iraq_solution):
+    t = charts.region_summary(iraq_solution).set_index("region")
+    assert len(t) == 18
+    # Baghdad: the Ministry's 2,000-cylinder line is its only station
+    assert t.at["Baghdad", "local_fill_m3"] == pytest.approx(2000 * 6.8)
+
+
+@pytest.fixture(scope="module")
+def iraq_solution() -> o2opt.Solution:
+    return o2opt.optimize(datasets.load_iraq(budget=0))
+
+
+def test_daily_by_region(three_days):
+    d = charts.daily_by_region(three_days)
+    assert sorted(d["day"].unique()) == [0, 1, 2]
+    per_day = d.groupby("day")["unmet_m3"].sum()
+    assert per_day[1] > per_day[0]  # the 1.5x day is the worst
+    assert d["unmet_m3"].sum() == pytest.approx(three_days.summary()["unmet_m3"])
+
+
+@pytest.mark.parametrize("chart", [charts.plot_gap_by_region, charts.plot_cost_breakdown,
+                                   charts.plot_daily_unmet, charts.plot_unmet_heatmap])
+def test_charts_draw_on_given_axes(chart, three_days, tmp_path):
+    ax = Figure().add_subplot()
+    assert chart(three_days, ax=ax) is ax
+    own = chart(three_days)
+    assert own.figure is not None and own.get_title()
+    path = charts.save_figure(own, tmp_path / "chart.png")
+    assert path.stat().st_size > 5000
+
+
+def test_cost_breakdown_keeps_the_penalty_apart(demo):
+    ax = charts.plot_cost_breakdown(demo)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "penalty on unmet demand" not in labels and len(labels) == 4
+    note = " ".join(t.get_text() for t in ax.texts)
+    assert f"{demo.cost['unmet_penalty']:,.0f}" in note
+    with_penalty = charts.plot_cost_breakdown(demo, include_penalty=True)
+    assert "penalty on unmet demand" in [t.get_text() for t in with_penalty.get_yticklabels()]
+
+
+def test_no_shortage_charts(three_days):
+    net = three_days.network.with_model(budget=None, max_delivery_km=None)
+    sol = o2opt.optimize(net.with_model(demand_multiplier=0.5))
+    assert sol.summary()["unmet_m3"] == 0
+    ax = charts.plot_unmet_heatmap(sol)
+    assert "no unmet demand" in " ".join(t.get_text() for t in ax.texts)
+    ax = charts.plot_daily_unmet(sol)
+    assert "no unmet demand" in " ".join(t.get_text() for t in ax.texts)
+
+
+def test_dollar_signs_are_not_mathtext(demo):
+    net = demo.network
+    t = net.tables()
+    h = t["hospitals"].assign(region=t["hospitals"]["region"].replace("Anbar", "$unclosed"))
+    sol = o2opt.optimize(o2opt.from_frames(h, producers=t["producers"], stations=t["stations"],
+                                           candidates=t["candidates"],
+                                           model=net.scenario.as_dict(skip_none=True)))
+    for chart in (charts.plot_gap_by_region, sol.plot_map):
+        ax = chart(sol) if chart is charts.plot_gap_by_region else chart()
+        ax.figure.canvas.draw()  # a bare "$" would raise a mathtext ParseError here
+        texts = [x.get_text() for x in ax.get_yticklabels()] + [x.get_text() for x in ax.texts]
+        assert r"\$unclosed" in texts
+
+
+def test_map_with_boundaries(iraq_solution, tmp_path):
+    gov = datasets.iraq_governorates()
+    ax = iraq_solution.plot_map(boundaries=gov, credit=datasets.OSM_CREDIT)
+    labels = {t.get_text() for t in ax.texts}
+    assert set(gov["name"]) <= labels
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "governorate boundaries (approximate)" in legend
+    # the old behaviour is unchanged without boundaries: labels at hospital centroids
+    plain = iraq_solution.plot_map()
+    assert "governorate boundaries (approximate)" not in [
+        t.get_text() for t in plain.get_legend().get_texts()]
+    charts.save_figure(ax, tmp_path / "map.png")
