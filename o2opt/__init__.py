@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from o2opt import datasets, model
+from o2opt import charts, datasets, demand, model, report
 from o2opt import roads as roads  # issue 6: road-network distances (o2opt.roads)
 from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
 from o2opt.io import from_frames, read_network, write_folder
@@ -38,11 +38,16 @@ __all__ = [
     "Solution",
     "SolverError",
     "__version__",
+    "charts",
     "datasets",
+    "demand",
     "from_frames",
     "model",
     "optimize",
     "read_network",
+    "report",
+    "roads",
+    "sweep",
     "write_folder",
 ]
 

@@ -331,8 +331,9 @@ def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int
     if stack.shape[1]:
         import matplotlib as mpl
 
-        cmap = mpl.colormaps["tab10"]
-        colors = [cmap(i % 10) for i in range(len(keep))] + (["#b0b0b0"] if rest else [])
+        palette = [c for i, c in enumerate(mpl.colormaps["tab10"].colors) if i != 7]  # no grey
+        colors = [palette[i % len(palette)] for i in range(len(keep))] + (
+            ["#b0b0b0"] if rest else [])
         ax.stackplot(days, stack.T.to_numpy(), labels=[plain(c) for c in stack.columns],
                      colors=colors, alpha=0.85)
         ax.legend(loc="upper left", fontsize=7, ncols=2, framealpha=0.9)

@@ -209,12 +209,17 @@ def road_graph(
     r = seg["row"].to_numpy()
     graph.add_edges_from(
         (int(u), int(v), {"km": float(k), "hours": float(h), "speed_km_h": float(speed[i]),
-                          "highway": None if pd.isna(classes[i]) else classes[i],
+                          "highway": _class_value(classes[i]),
                           "line": labels[i]})
         for u, v, k, h, i in zip(new_id[seg["u"].to_numpy()], new_id[seg["v"].to_numpy()],
                                  seg["km"].to_numpy(), seg["hours"].to_numpy(), r,
                                  strict=True))
     return graph
+
+
+def _class_value(value: Any) -> Any:
+    """A road class for the ``highway`` edge attribute: ``None`` when missing."""
+    return None if pd.api.types.is_scalar(value) and pd.isna(value) else value
 
 
 def _to_wgs84(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
