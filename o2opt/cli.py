@@ -111,12 +111,14 @@ def _load(folder: Path) -> tuple[Network, float]:
 
 
 def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.Namespace,
-                     map_png: bool, credit: str | None = None) -> int:
+                     map_png: bool, credit: str | None = None,
+                     scenario: Path | None = None) -> int:
     check_result_folder(out)  # fail before solving, not after
     solution: Solution = optimize(network, solver=args.solver, backend=args.backend,
                                   time_limit_s=args.time_limit_s, mip_gap=args.mip_gap,
                                   threads=args.threads, verbose=args.verbose)
     solution.seconds["load"] = load_s
+    solution.scenario_path = str(scenario.resolve()) if scenario is not None else None
     options = {"credit": credit} if credit else None
     solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options)
     s = solution.summary()
@@ -168,7 +170,8 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         if args.command == "solve":
             network, load_s = _load(args.folder)
-            return _solve_and_write(network, load_s, args.out, args, map_png=args.map)
+            return _solve_and_write(network, load_s, args.out, args, map_png=args.map,
+                                    scenario=args.folder)
         if args.command == "report":
             return _report(args)
         if args.command == "sweep":
@@ -177,7 +180,7 @@ def _run(args: argparse.Namespace) -> int:
             return run_sweep(args)
         network, load_s = _load(datasets.demo_folder())
         code = _solve_and_write(network, load_s, args.out, args, map_png=True,
-                                credit=OSM_CREDIT)
+                                credit=OSM_CREDIT, scenario=datasets.demo_folder())
         print(f"demo results: {args.out / 'summary.json'}, map: {args.out / 'map.png'}")
         return code
     except InputError as e:

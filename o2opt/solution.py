@@ -81,6 +81,8 @@ class Solution:
         self.stages: dict[str, float] = {}
         #: With integer cylinders or trucks: the objective of the LP relaxation (a bound).
         self.lp_relaxation_objective: float | None = None
+        #: Where the scenario was read from (recorded in summary.json as ``scenario``).
+        self.scenario_path: str | None = None
 
     def __repr__(self) -> str:
         obj = "none" if self.objective is None else f"{self.objective:,.2f}"
@@ -273,6 +275,8 @@ class Solution:
         }
         if self.stages:
             out["stages"] = self.stages
+        if self.scenario_path is not None:
+            out["scenario"] = self.scenario_path
         if self.lp_relaxation_objective is not None:
             out["lp_relaxation_objective"] = self.lp_relaxation_objective
         if self.has_solution:

@@ -94,3 +94,12 @@ def test_demo_writes_summary_and_map_to_the_current_folder(tmp_path):
 def test_version():
     proc = run("--version")
     assert proc.returncode == 0 and o2opt.__version__ in proc.stdout
+
+
+def test_summary_records_the_scenario_and_report_finds_it(folder, tmp_path):
+    out = tmp_path / "out"
+    assert main(["solve", str(folder), "--out", str(out), "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == str(folder.resolve())
+    assert main(["report", str(out), "--html", str(tmp_path / "r.html"), "-q"]) == 0
+    assert "<html" in (tmp_path / "r.html").read_text(encoding="utf-8").lower()
