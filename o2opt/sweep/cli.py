@@ -39,7 +39,7 @@ from o2opt.sweep.run import SweepProgress, sweep
 from o2opt.sweep.scenarios import ScenarioSpec, grid, read_scenarios
 from o2opt.sweep.store import write_atomic
 
-__all__ = ["ProgressBar", "add_sweep_parser", "parse_grid", "run_sweep"]
+__all__ = ["ProgressBar", "add_sweep_parser", "parse_grid", "run_sweep", "write_outputs"]
 
 log = logging.getLogger("o2opt")
 
@@ -111,16 +111,16 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
                                   "--scenarios scenarios.csv")])
     if table is None or points is None:
         return table or points  # type: ignore[return-value]
-    specs, problems = [], []
+    specs, problems = [], {}
     for row in table:
         for point in points:
             try:
                 specs.append(row.combine(point))
             except ValueError as e:
-                problems.append(Problem("--grid", None, None,
-                                        f"crossed with scenario {row.label!r}: {e}"))
+                message = f"crossed with scenario {row.label!r} of {args.scenarios.name}: {e}"
+                problems.setdefault(message, Problem("--grid", None, None, message))
     if problems:
-        raise InputError(problems)
+        raise InputError(problems.values())
     return specs
 
 

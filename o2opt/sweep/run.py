@@ -79,7 +79,6 @@ RESULT_COLUMNS = (
     "status", "objective", *(f"cost_{p}" for p in COST_PARTS), "demand_m3", "delivered_m3",
     "unmet_m3", "n_opened", "opened", "mip_gap", "error", "seconds", "worker",
 )
-_SOLVED = ("optimal", "feasible")
 
 
 # --------------------------------------------------------------------------- plain data

@@ -687,8 +687,9 @@ def _spec_problems(network: Network, spec: ScenarioSpec, source: str, row: str
 
     def check_days(column: str, days: Days) -> None:
         if days is not None and n_days is not None and days[-1] >= n_days:
+            span = "day 0 only" if n_days == 1 else f"days 0-{n_days - 1}"
             problems.append(Problem(source, column, row, f"day {days[-1]} is beyond the "
-                                    f"horizon (days 0-{n_days - 1}; horizon_days = {n_days})"))
+                                    f"horizon (horizon_days = {n_days}: {span})"))
 
     for event in (*spec.outages, *spec.capacity_changes):
         column = f"{'outage' if isinstance(event, Outage) else 'capacity'}:{event.facility}"
