@@ -24,7 +24,7 @@ from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
 from o2opt.optimize import optimize
 from o2opt.solution import Solution
-from o2opt.sweep import sweep as sweep  # issue 4 (helpers: from o2opt.sweep import ...)
+from o2opt.sweeps import sweep  # the package o2opt.sweeps has the rest
 
 __version__ = "0.1.0"
 

@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--title", help="report title")
     common(report)
 
-    from o2opt.sweep.cli import add_sweep_parser  # issue 4: scenario sweeps
+    from o2opt.sweeps.cli import add_sweep_parser  # issue 4: scenario sweeps
 
     common(add_sweep_parser(sub))
     return parser
@@ -175,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "report":
             return _report(args)
         if args.command == "sweep":
-            from o2opt.sweep.cli import run_sweep
+            from o2opt.sweeps.cli import run_sweep
 
             return run_sweep(args)
         network, load_s = _load(datasets.demo_folder())

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import o2opt
-from o2opt.sweep import grid, read_results, sweep
+from o2opt.sweeps import grid, read_results, sweep
 
 distributed = pytest.importorskip("distributed")
 

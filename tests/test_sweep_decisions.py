@@ -23,7 +23,7 @@ import pytest
 from matplotlib.axes import Axes
 
 import o2opt
-from o2opt.sweep import (
+from o2opt.sweeps import (
     DemandSurge,
     ScenarioSpec,
     candidate_plans,
@@ -33,7 +33,7 @@ from o2opt.sweep import (
     robust_siting,
     sweep,
 )
-from o2opt.sweep.plot import plot_opening_frequency, plot_pareto, plot_robust, save_chart
+from o2opt.sweeps.plot import plot_opening_frequency, plot_pareto, plot_robust, save_chart
 
 KM = 0.01 * 6371.0088 * math.pi / 180 * 1.3  # plant to its hospital
 CYL_COST = 0.05 * KM  # per cylinder; plants produce at cost 0

@@ -20,7 +20,7 @@ import pytest
 
 import o2opt
 from o2opt.cli import main
-from o2opt.sweep import (
+from o2opt.sweeps import (
     Outage,
     ScenarioSpec,
     Store,
@@ -29,8 +29,8 @@ from o2opt.sweep import (
     read_results,
     sweep,
 )
-from o2opt.sweep import run as sweep_run
-from o2opt.sweep.run import Task, network_fingerprint, network_payload, run_task
+from o2opt.sweeps import run as sweep_run
+from o2opt.sweeps.run import Task, network_fingerprint, network_payload, run_task
 from o2opt.testing import assert_network_equal
 
 RUN_DEPENDENT = ["seconds", "worker"]  # the only columns allowed to differ between runs

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 
 import o2opt
-from o2opt.sweep import (
+from o2opt.sweeps import (
     CapacityChange,
     DemandSurge,
     Outage,
@@ -32,7 +32,7 @@ from o2opt.sweep import (
     read_scenarios,
     scenarios_from_frame,
 )
-from o2opt.sweep.cli import parse_grid
+from o2opt.sweeps.cli import parse_grid
 
 KM_PER_DEG = 6371.0088 * math.pi / 180 * 1.3
 CYL = 6.8

@@ -765,7 +765,7 @@ def apply_scenario(network: Network, spec: ScenarioSpec) -> Network:
       availability rows), the plan's candidates get ``fixed_cost`` 0, and ``budget`` and
       ``max_new_sites`` are unset. Opening a free site never raises the cost, so the
       optimum equals the optimum with exactly the plan open, minus the plan's fixed cost
-      (which :func:`o2opt.sweep.sweep` adds back).
+      (which :func:`o2opt.sweeps.sweep` adds back).
 
     Raises
     ------

@@ -4,13 +4,13 @@ Declare a scenario set (:func:`grid`, :func:`read_scenarios`, or a list of
 :class:`ScenarioSpec`), solve it with :func:`sweep` — on a local process pool by default,
 on a Dask cluster with ``executor=client.get_executor()`` — into a store that survives
 kills, then decide across scenarios (:func:`pareto_frontier`, :func:`opening_frequency`,
-:func:`robust_siting`) and chart it (:mod:`o2opt.sweep.plot`). See ``docs/sweep.md``.
+:func:`robust_siting`) and chart it (:mod:`o2opt.sweeps.plot`). See ``docs/sweep.md``.
 
 Examples
 --------
 >>> import o2opt
 >>> from concurrent.futures import ThreadPoolExecutor
->>> from o2opt.sweep import grid, sweep
+>>> from o2opt.sweeps import grid, sweep
 >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
 >>> specs = grid({"demand_multiplier": [1, 2], "outage:p-baghdad-asu": ["", "all"]})
 >>> with ThreadPoolExecutor(2) as ex:
@@ -23,21 +23,21 @@ Examples
 3  demand_multiplier=2, outage:p-baghdad-asu=all  optimal    9811.6
 """
 
-from o2opt.sweep.decisions import (
+from o2opt.sweeps.decisions import (
     RobustSiting,
     candidate_plans,
     opening_frequency,
     pareto_frontier,
     robust_siting,
 )
-from o2opt.sweep.run import (
+from o2opt.sweeps.run import (
     SweepProgress,
     local_executor,
     parameter_columns,
     read_results,
     sweep,
 )
-from o2opt.sweep.scenarios import (
+from o2opt.sweeps.scenarios import (
     CapacityChange,
     DemandSurge,
     Outage,
@@ -48,7 +48,7 @@ from o2opt.sweep.scenarios import (
     read_scenarios,
     scenarios_from_frame,
 )
-from o2opt.sweep.store import Store
+from o2opt.sweeps.store import Store
 
 __all__ = [
     "CapacityChange",

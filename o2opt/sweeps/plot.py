@@ -6,7 +6,7 @@ Each function draws on ``ax`` (a new figure when omitted) and returns the axes;
 Examples
 --------
 >>> import pandas as pd
->>> from o2opt.sweep.decisions import opening_frequency
+>>> from o2opt.sweeps.decisions import opening_frequency
 >>> r = pd.DataFrame({"status": ["optimal"] * 2, "opened": ["C1;C2", "C2"]})
 >>> ax = plot_opening_frequency(opening_frequency(r))
 >>> [t.get_text() for t in ax.get_yticklabels()]
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from o2opt.sweep.decisions import RobustSiting, pareto_frontier
-from o2opt.sweep.store import write_atomic
+from o2opt.sweeps.decisions import RobustSiting, pareto_frontier
+from o2opt.sweeps.store import write_atomic
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,12 +43,12 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost_fixed",
                 y: str = "unmet_m3", by: list[str] | None = None) -> Axes:
     """Investment against unmet demand: every solved scenario as a dot, the frontier of
-    each world (:func:`~o2opt.sweep.decisions.pareto_frontier`) as a staircase, frontier
+    each world (:func:`~o2opt.sweeps.decisions.pareto_frontier`) as a staircase, frontier
     points labelled with their budget when there is a ``budget`` column."""
     frontier = pareto_frontier(results, x, y, by=by)
     ax = _axes(ax, (9.0, 4.5))
     if by is None:
-        from o2opt.sweep.run import parameter_columns
+        from o2opt.sweeps.run import parameter_columns
 
         by = [c for c in parameter_columns(results) if c not in ("budget", "max_new_sites")
               and c in frontier and frontier[c].nunique(dropna=False) > 1]
@@ -78,7 +78,7 @@ def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost
 
 def plot_opening_frequency(frequency: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Share of scenarios opening each candidate
-    (:func:`~o2opt.sweep.decisions.opening_frequency`), as horizontal bars."""
+    (:func:`~o2opt.sweeps.decisions.opening_frequency`), as horizontal bars."""
     f = frequency.sort_values(["share", "candidate"], ascending=[True, False], kind="stable")
     ax = _axes(ax, (7.0, 0.8 + 0.3 * max(1, len(f))))
     bars = ax.barh(f["candidate"].astype(str), 100 * f["share"].fillna(0.0), color="#ff8c00")

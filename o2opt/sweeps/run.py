@@ -5,7 +5,7 @@ The driver (the process that calls :func:`sweep`) ships each scenario to a worke
 dict — and gets a plain-data record back (:func:`run_task`). Nothing else crosses the wire:
 no PuLP or HiGHS object, no open file. Workers need o2opt installed, not the driver's disk.
 
-Only the driver writes the store (:class:`~o2opt.sweep.store.Store`), one atomic file per
+Only the driver writes the store (:class:`~o2opt.sweeps.store.Store`), one atomic file per
 finished scenario, as soon as its record arrives. So:
 
 - a sweep started again skips every scenario already in the store;
@@ -55,8 +55,8 @@ import pandas as pd
 from o2opt.network import Network
 from o2opt.schema import MODEL_KEYS
 from o2opt.solution import COST_PARTS
-from o2opt.sweep.scenarios import ScenarioSpec, apply_scenario, check_scenarios
-from o2opt.sweep.store import Store
+from o2opt.sweeps.scenarios import ScenarioSpec, apply_scenario, check_scenarios
+from o2opt.sweeps.store import Store
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -166,7 +166,7 @@ def run_task(task: Task) -> dict[str, Any]:
 
     With fixed sites (``spec.sites``) the plan's fixed costs are added to ``cost.fixed``
     and ``objective``, and ``opened`` is the plan (see
-    :func:`~o2opt.sweep.scenarios.apply_scenario`).
+    :func:`~o2opt.sweeps.scenarios.apply_scenario`).
     """
     from o2opt import __version__
     from o2opt.optimize import optimize
@@ -235,7 +235,7 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["o2opt.sweep.run"])
+        context.set_forkserver_preload(["o2opt.sweeps.run"])
     alive_r, alive_w = context.Pipe(duplex=False)
     pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
                                initializer=_watch_driver, initargs=(alive_r,))
@@ -301,14 +301,14 @@ def sweep(network: Network, scenarios: Iterable[ScenarioSpec] | pd.DataFrame, *,
     network : Network
         The base network.
     scenarios : iterable of ScenarioSpec, or DataFrame
-        The scenario set (see :mod:`o2opt.sweep.scenarios`: :func:`grid`,
+        The scenario set (see :mod:`o2opt.sweeps.scenarios`: :func:`grid`,
         :func:`read_scenarios`); a DataFrame is read with :func:`scenarios_from_frame`.
     executor : concurrent.futures.Executor, optional
         Where to solve: any executor, e.g. ``dask_client.get_executor()``. Default: a
         local process pool of ``workers`` processes (one per CPU), shut down at the end.
         An executor you pass is left running.
     store : path, optional
-        Folder of finished scenarios (:class:`~o2opt.sweep.store.Store`): finished ones
+        Folder of finished scenarios (:class:`~o2opt.sweeps.store.Store`): finished ones
         are read instead of solved, new ones written as they finish.
     workers : int, optional
         Size of the default pool.
@@ -343,7 +343,7 @@ def sweep(network: Network, scenarios: Iterable[ScenarioSpec] | pd.DataFrame, *,
     --------
     >>> import o2opt
     >>> from concurrent.futures import ThreadPoolExecutor
-    >>> from o2opt.sweep import grid
+    >>> from o2opt.sweeps import grid
     >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
     >>> with ThreadPoolExecutor(2) as ex:
     ...     df = sweep(net, grid({"budget": [0, 400]}), executor=ex)
@@ -352,7 +352,7 @@ def sweep(network: Network, scenarios: Iterable[ScenarioSpec] | pd.DataFrame, *,
     0    budget=0     0.0  optimal         0
     1  budget=400   400.0  optimal         2
     """
-    from o2opt.sweep.scenarios import scenarios_from_frame
+    from o2opt.sweeps.scenarios import scenarios_from_frame
 
     specs = (scenarios_from_frame(scenarios, network) if isinstance(scenarios, pd.DataFrame)
              else list(scenarios))

@@ -1,7 +1,7 @@
 """Decisions across scenarios: the investment/unmet frontier, how often each candidate
 opens, and robust siting.
 
-Everything here reads the tidy table of :func:`o2opt.sweep.sweep` (or ``sweep.csv``);
+Everything here reads the tidy table of :func:`o2opt.sweeps.sweep` (or ``sweep.csv``);
 :func:`robust_siting` also runs sweeps of its own (through the same executor and store,
 so its evaluations are resumable too).
 
@@ -9,7 +9,7 @@ Robust siting
 -------------
 A *plan* is a set of candidates to open. Each plan is evaluated under every scenario with
 its sites fixed and the flows re-optimised (``ScenarioSpec.sites``; see
-:func:`~o2opt.sweep.scenarios.apply_scenario` for why this is exact). ``budget`` and
+:func:`~o2opt.sweeps.scenarios.apply_scenario` for why this is exact). ``budget`` and
 ``max_new_sites`` are dropped for these evaluations: the plan is already chosen and paid
 for. The plan kept minimises the worst-case unmet demand (``criterion="worst"``) or the
 weighted expected unmet demand (``"expected"``; weights are the scenarios' ``weight``).
@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from o2opt.network import Network
-from o2opt.sweep.run import SweepProgress, parameter_columns, sweep
-from o2opt.sweep.scenarios import ScenarioSpec
+from o2opt.sweeps.run import SweepProgress, parameter_columns, sweep
+from o2opt.sweeps.scenarios import ScenarioSpec
 
 __all__ = ["RobustSiting", "candidate_plans", "opening_frequency", "pareto_frontier",
            "robust_siting"]
@@ -63,7 +63,7 @@ def pareto_frontier(results: pd.DataFrame, x: str = "cost_fixed", y: str = "unme
     Parameters
     ----------
     results : DataFrame
-        A :func:`~o2opt.sweep.sweep` result.
+        A :func:`~o2opt.sweeps.sweep` result.
     by : sequence of str, optional
         Columns that separate worlds (one frontier each). Default: every parameter column
         that varies, except ``budget``, ``max_new_sites`` and solver controls.
@@ -205,15 +205,15 @@ def robust_siting(network: Network, scenarios: Iterable[ScenarioSpec],
     max_investment : float, optional
         Leave out plans whose fixed costs add up to more.
     results : DataFrame, optional
-        The :func:`~o2opt.sweep.sweep` result of ``scenarios`` (solved first if needed).
+        The :func:`~o2opt.sweeps.sweep` result of ``scenarios`` (solved first if needed).
     executor, store, workers, progress
-        Passed to :func:`~o2opt.sweep.sweep`.
+        Passed to :func:`~o2opt.sweeps.sweep`.
 
     Examples
     --------
     >>> import o2opt
     >>> from concurrent.futures import ThreadPoolExecutor
-    >>> from o2opt.sweep import Outage, ScenarioSpec
+    >>> from o2opt.sweeps import Outage, ScenarioSpec
     >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
     >>> specs = [ScenarioSpec(), ScenarioSpec(outages=[Outage("p-basra-asu")])]
     >>> with ThreadPoolExecutor(2) as ex:

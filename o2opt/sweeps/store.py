@@ -3,7 +3,7 @@
 Layout of a store folder::
 
     meta.json           format, the base network's fingerprint, o2opt version
-    <scenario id>.json  the record of one finished scenario (see :mod:`o2opt.sweep.run`)
+    <scenario id>.json  the record of one finished scenario (see :mod:`o2opt.sweeps.run`)
 
 Every file is written to a temporary file in the same folder, flushed to disk and renamed
 into place, so a reader (or a sweep started again after SIGKILL) sees either the whole

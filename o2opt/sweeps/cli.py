@@ -1,4 +1,4 @@
-"""``o2opt sweep``: the command-line side of :mod:`o2opt.sweep` (called by :mod:`o2opt.cli`).
+"""``o2opt sweep``: the command-line side of :mod:`o2opt.sweeps` (called by :mod:`o2opt.cli`).
 
 ::
 
@@ -34,10 +34,10 @@ import pandas as pd
 from o2opt.errors import InputError, OutputError, Problem
 from o2opt.io import read_network
 from o2opt.network import Network
-from o2opt.sweep.decisions import opening_frequency, pareto_frontier, robust_siting
-from o2opt.sweep.run import SweepProgress, sweep
-from o2opt.sweep.scenarios import ScenarioSpec, grid, read_scenarios
-from o2opt.sweep.store import write_atomic
+from o2opt.sweeps.decisions import opening_frequency, pareto_frontier, robust_siting
+from o2opt.sweeps.run import SweepProgress, sweep
+from o2opt.sweeps.scenarios import ScenarioSpec, grid, read_scenarios
+from o2opt.sweeps.store import write_atomic
 
 __all__ = ["ProgressBar", "add_sweep_parser", "parse_grid", "run_sweep", "write_outputs"]
 
@@ -209,7 +209,7 @@ def write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
                   results: pd.DataFrame, *, robust: str | None = None,
                   run: dict | None = None) -> list[Path]:
     """Write ``scenarios.csv``, ``sweep.csv`` and the decision tables and charts."""
-    from o2opt.sweep.plot import plot_opening_frequency, plot_pareto, plot_robust, save_chart
+    from o2opt.sweeps.plot import plot_opening_frequency, plot_pareto, plot_robust, save_chart
 
     written = []
     cells = [{"label": s.label, **s.cells(), **({"weight": s.weight} if s.weight != 1 else {})}
