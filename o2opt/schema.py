@@ -90,6 +90,20 @@ def _name() -> Column:
     return Column("name", "str", "", "display name", default="")
 
 
+#: Extension columns shared by stations and candidates (the filling points).
+_FILLING_POINT_EXTENSIONS = (
+    Column("fleet_cylinders", "float", "cylinders",
+           "extension: cylinders this filling point owns (empty: unlimited, no fleet limit)",
+           default=math.inf, minimum=0, allow_inf=True),
+    Column("trucks", "float", "trucks", "truck extension: delivery trucks (empty: not modelled)",
+           default=math.inf, minimum=0, allow_inf=True),
+    Column("truck_capacity_cyl", "float", "cylinders/trip",
+           "truck extension: cylinders one truck carries (required with trucks)",
+           default=math.nan, positive=True),
+    Column("truck_trips_day", "float", "trips/day",
+           "truck extension: trips one truck makes per day", default=1.0, positive=True),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -187,18 +201,7 @@ TABLES: dict[str, Table] = {
                 _name(),
                 Column("fill_cost_per_cyl", "float", "money/cylinder",
                        "cost of filling one cylinder", default=0.0, minimum=0),
-                Column("fleet_cylinders", "float", "cylinders",
-                       "extension: cylinders this filling point owns (empty: unlimited, "
-                       "no fleet limit)", default=math.inf, minimum=0, allow_inf=True),
-                Column("trucks", "float", "trucks",
-                       "truck extension: delivery trucks (empty: not modelled)",
-                       default=math.inf, minimum=0, allow_inf=True),
-                Column("truck_capacity_cyl", "float", "cylinders/trip",
-                       "truck extension: cylinders one truck carries (required with trucks)",
-                       default=math.nan, positive=True),
-                Column("truck_trips_day", "float", "trips/day",
-                       "truck extension: trips one truck makes per day", default=1.0,
-                       positive=True),
+                *_FILLING_POINT_EXTENSIONS,
             ),
             ("id",),
         ),
@@ -219,18 +222,7 @@ TABLES: dict[str, Table] = {
                 Column("fill_capacity_cyl_day", "float", "cylinders/day",
                        "filling capacity (empty: unlimited)", default=math.inf, minimum=0,
                        allow_inf=True),
-                Column("fleet_cylinders", "float", "cylinders",
-                       "extension: cylinders this filling point owns (empty: unlimited, "
-                       "no fleet limit)", default=math.inf, minimum=0, allow_inf=True),
-                Column("trucks", "float", "trucks",
-                       "truck extension: delivery trucks (empty: not modelled)",
-                       default=math.inf, minimum=0, allow_inf=True),
-                Column("truck_capacity_cyl", "float", "cylinders/trip",
-                       "truck extension: cylinders one truck carries (required with trucks)",
-                       default=math.nan, positive=True),
-                Column("truck_trips_day", "float", "trips/day",
-                       "truck extension: trips one truck makes per day", default=1.0,
-                       positive=True),
+                *_FILLING_POINT_EXTENSIONS,
             ),
             ("id",),
         ),
