@@ -19,6 +19,8 @@ Command line (one child process per run, as the benchmarks use it)::
     python benchmarks/baseline.py FOLDER [--json OUT.json]        # canonical model
     python benchmarks/baseline.py --orlib capb --capacity 5000 [--time-limit S] [--json ...]
 
+(``--verbose`` prints the HiGHS log.)
+
 The JSON holds ``status``, ``objective``, ``mip_gap``, ``seconds`` (``read``, ``build``,
 ``solve``), ``variables``, ``constraints`` and ``nonzeros``.
 """
@@ -154,8 +156,8 @@ def pairs_within(a: pd.DataFrame, b: pd.DataFrame, circuity: float,
         angle = min(math.pi, max_km / circuity / EARTH_RADIUS_KM)
         chord = 2 * math.sin(angle / 2) * (1 + 1e-9) + 1e-12
         ta, tb = cKDTree(_unit_vectors(lat_a, lon_a)), cKDTree(_unit_vectors(lat_b, lon_b))
-        near = ta.sparse_distance_matrix(tb, chord, output_type="coo_matrix")
-        i, j = near.row.astype(np.int64), near.col.astype(np.int64)
+        near = ta.sparse_distance_matrix(tb, chord, output_type="ndarray")  # keeps 0 distances
+        i, j = near["i"].astype(np.int64), near["j"].astype(np.int64)
     km = circuity * haversine_km(lat_a[i], lon_a[i], lat_b[j], lon_b[j])
     if max_km is not None:
         keep = km <= max_km
@@ -378,7 +380,8 @@ def solve_highs(model: Model, *, time_limit_s: float | None = None, mip_gap: flo
 
 
 # --------------------------------------------------------------------------- command line
-def run_folder(folder: Path, time_limit_s: float | None, threads: int | None) -> dict[str, Any]:
+def run_folder(folder: Path, time_limit_s: float | None, threads: int | None,
+               verbose: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     sc = read_scenario(folder)
     t1 = time.perf_counter()
@@ -387,13 +390,13 @@ def run_folder(folder: Path, time_limit_s: float | None, threads: int | None) ->
     m = sc.model
     out = solve_highs(model, time_limit_s=time_limit_s or m["time_limit_s"],
                       mip_gap=m["mip_gap"] if m["mip_gap"] is not None else 1e-6,
-                      threads=threads or m["threads"])
+                      threads=threads or m["threads"], verbose=verbose)
     out["seconds"] = {"read": t1 - t0, "build": t2 - t1, "solve": out.pop("solve_s")}
     return out
 
 
 def run_orlib(name: str, capacity: float | None, time_limit_s: float | None,
-              threads: int | None) -> dict[str, Any]:
+              threads: int | None, verbose: bool = False) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[1]
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -404,7 +407,7 @@ def run_orlib(name: str, capacity: float | None, time_limit_s: float | None,
     t1 = time.perf_counter()
     model = strong_cflp(inst.capacity, inst.fixed_cost, inst.demand, inst.cost)
     t2 = time.perf_counter()
-    out = solve_highs(model, time_limit_s=time_limit_s, threads=threads)
+    out = solve_highs(model, time_limit_s=time_limit_s, threads=threads, verbose=verbose)
     out["seconds"] = {"read": t1 - t0, "build": t2 - t1, "solve": out.pop("solve_s")}
     return out
 
@@ -417,13 +420,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--json", type=Path, help="write the result here")
+    parser.add_argument("--verbose", action="store_true", help="print the HiGHS log")
     args = parser.parse_args(argv)
     if (args.folder is None) == (args.orlib is None):
         parser.error("give a scenario FOLDER or --orlib NAME")
     if args.orlib:
-        out = run_orlib(args.orlib, args.capacity, args.time_limit, args.threads)
+        out = run_orlib(args.orlib, args.capacity, args.time_limit, args.threads, args.verbose)
     else:
-        out = run_folder(args.folder, args.time_limit, args.threads)
+        out = run_folder(args.folder, args.time_limit, args.threads, args.verbose)
     text = json.dumps(out, indent=2)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")

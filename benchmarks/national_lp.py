@@ -22,9 +22,9 @@ more than 1e-6 relative, or a child fails.
 ``--experiment NAME`` instead runs one of the in-process experiments behind
 ``benchmarks/README_perf.md`` (nothing in o2opt is edited; some monkeypatch it):
 ``options`` (HiGHS options on three day blocks), ``parallel`` (day blocks serially, in two
-threads, in two processes), ``handover`` (``HighsLp`` attributes vs the array overload of
-``passModel``), ``build-memory`` (build with copy-free row assembly), ``io`` (reading and
-writing against pandas).
+threads, in two processes; and a GIL check), ``handover`` (``HighsLp`` attributes vs the
+array overload of ``passModel``), ``build-memory`` (build with copy-free row assembly),
+``io`` (reading and writing against pandas).
 
 Usage::
 
@@ -290,8 +290,14 @@ def _parallel_worker(block: Any) -> tuple[Any, float]:
     return x, obj
 
 
+def _parallel_worker_no_presolve(block: Any) -> tuple[Any, float]:
+    x, obj, *_ = _solve_block(block, (("presolve", "off"),))
+    return x, obj
+
+
 def experiment_parallel(folder: Path, work: Path, reps: int = 3) -> None:
-    """All day blocks: one after the other, in 2 threads, in 2 forked processes."""
+    """All day blocks: one after the other, in 2 threads, in 2 forked processes, and in 2
+    threads with presolve off."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -304,8 +310,12 @@ def experiment_parallel(folder: Path, work: Path, reps: int = 3) -> None:
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_parallel_worker, blocks))
 
+    def threads_no_presolve() -> list[tuple[Any, float]]:
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(_parallel_worker_no_presolve, blocks))
+
     modes = {"serial": lambda: [_parallel_worker(b) for b in blocks], "2 threads": threads,
-             "2 processes (fork)": processes}
+             "2 processes (fork)": processes, "2 threads, presolve off": threads_no_presolve}
     print(f"\n{len(blocks)} day blocks, {reps} repetitions (interleaved); wall and CPU of this "
           "process and its children")
     print(f"{'mode':<22}{'wall s':>30}{'cpu s':>30}  objective")

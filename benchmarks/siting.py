@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = orlib_to_folder(inst, work / label)
             out = work / f"{label}-out"
             cmd = [sys.executable, "-m", "o2opt", "solve", str(folder), "--out", str(out),
-                   "--time-limit", limit, "-q"]
+                   "--time-limit", limit, "-v"]
             wall, rss, code, cpu = run_child(cmd, work / f"{label}-o2opt.log")
             summary = out / "summary.json"
             s = json.loads(summary.read_text()) if code in (0, 1) and summary.exists() else {}
@@ -81,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
                  "gap": s.get("mip_gap"), "solve": s.get("seconds", {}).get("solve")}
             res = work / f"{label}-baseline.json"
             cmd = [sys.executable, str(ROOT / "benchmarks" / "baseline.py"), "--orlib", name,
-                   "--capacity", str(cap), "--time-limit", limit, "--json", str(res)]
+                   "--capacity", str(cap), "--time-limit", limit, "--json", str(res), "--verbose"]
             wall, rss, code, cpu = run_child(cmd, work / f"{label}-baseline.log")
             b = json.loads(res.read_text()) if res.exists() else {}
             base = {"who": "baseline", "wall": wall, "cpu": cpu, "rss": rss,
                     "objective": b.get("objective"), "status": b.get("status", f"exit {code}"),
                     "gap": b.get("mip_gap"), "solve": b.get("seconds", {}).get("solve")}
             opt = optima[(name, cap)]
+            o["t_opt"] = time_to_value(work / f"{label}-o2opt.log", opt, args.tol)
+            base["t_opt"] = time_to_value(work / f"{label}-baseline.log", opt, args.tol)
             for r in (o, base):
                 r["rel"] = (abs(r["objective"] - opt) / abs(opt)
                             if r["objective"] is not None else None)
@@ -104,15 +107,38 @@ def main(argv: list[str] | None = None) -> int:
         ratio = o["wall"] / base["wall"]
         s_ratio = (o["solve"] / base["solve"]) if o["solve"] and base["solve"] else float("nan")
         within = o["rel"] is not None and o["rel"] <= args.tol
-        print(f"{label}: o2opt/baseline wall {ratio:.2f}, solve {s_ratio:.2f}; o2opt within "
-              f"{args.tol:g} of the published optimum: {'yes' if within else 'NO'}")
+        t_ratio = (o["t_opt"] / base["t_opt"]) if o["t_opt"] and base["t_opt"] else float("nan")
+        print(f"{label}: o2opt/baseline wall {ratio:.2f}, solve {s_ratio:.2f}, time to the "
+              f"published optimum {t_ratio:.2f}; o2opt within {args.tol:g} of it: "
+              f"{'yes' if within else 'NO'}")
         if not within:
             failed.append(label)
     return 1 if failed else 0
 
 
+_NODE_LINE = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+.*?"
+                        r"\s([\d.]+)s\s*$")
+
+
+def time_to_value(log: Path, target: float, tol: float) -> float | None:
+    """HiGHS clock (s) of the first node-log line whose incumbent (BestSol) is within ``tol``
+    (relative) of ``target``; ``None`` if never."""
+    for line in log.read_text(errors="replace").splitlines():
+        m = _NODE_LINE.match(line)
+        if not m:
+            continue
+        try:
+            best = float(m.group(2))
+        except ValueError:  # "inf"
+            continue
+        if best <= target + tol * abs(target):
+            return float(m.group(3))
+    return None
+
+
 def header() -> str:
-    return (f"{'instance':<11}{'who':<10}{'wall s':>9}{'cpu s':>8}{'solve s':>9}{'peak MiB':>9}"
+    return (f"{'instance':<11}{'who':<10}{'wall s':>9}{'cpu s':>8}{'solve s':>9}{'t_opt s':>9}"
+            f"{'peak MiB':>9}"
             f"{'objective':>18}{'published':>18}{'rel err':>9}{'gap':>9}  status")
 
 
@@ -121,6 +147,7 @@ def line(label: str, opt: float, r: dict) -> str:
         return "-" if x is None else format(x, spec)
 
     return (f"{label:<11}{r['who']:<10}{r['wall']:>9.2f}{r['cpu']:>8.2f}{f(r['solve'], '.2f'):>9}"
+            f"{f(r['t_opt'], '.1f'):>9}"
             f"{r['rss']:>9.0f}{f(r['objective'], '.3f'):>18}{opt:>18.3f}"
             f"{f(r['rel'], '.1e'):>9}{f(r['gap'], '.1e'):>9}  {r['status']}")
 
