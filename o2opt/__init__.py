@@ -15,16 +15,20 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from o2opt import charts, datasets, demand, model, report
-from o2opt import roads as roads  # issue 6: road-network distances (o2opt.roads)
+from o2opt import datasets, model
 from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
 from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
 from o2opt.optimize import optimize
 from o2opt.solution import Solution
-from o2opt.sweeps import sweep  # the package o2opt.sweeps has the rest
+
+if TYPE_CHECKING:
+    from o2opt import charts, demand, report, roads
+    from o2opt.sweeps import sweep  # the package o2opt.sweeps has the rest
 
 __version__ = "0.1.0"
 
@@ -52,3 +56,15 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_LAZY = {"charts", "demand", "report", "roads"}  # imported on first use: a faster start
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f"o2opt.{name}")
+    if name == "sweep":
+        from o2opt.sweeps import sweep
+
+        return sweep
+    raise AttributeError(f"module 'o2opt' has no attribute {name!r}")

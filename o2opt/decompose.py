@@ -66,7 +66,11 @@ def _column_days(lm: LinearModel) -> np.ndarray:
 
 def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
     """The model's days as independent blocks, identical days grouped; ``None`` when the
-    days are linked (candidate sites, single-source assignments) or there is only one day."""
+    days are linked (candidate sites, single-source assignments) or there is only one day.
+
+    Columns, rows and non-zeros are grouped by day with one stable sort each, so every
+    block's arrays are slices of three whole-model arrays, not copies cut day by day.
+    """
     n_days = lm.network.scenario.horizon_days
     linking = any(cols.stop > cols.start for name, cols in lm.blocks.items()
                   if name not in ("n", "q", "u"))
@@ -80,40 +84,62 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
         return None
     if np.any(row_day < 0):  # a row with no entries (stranded demand): leave it whole
         return None
-    # group entries by day once, then cut each day's sub-matrix out of its slice
-    by_day = np.argsort(entry_day, kind="stable")
-    bounds = np.searchsorted(entry_day[by_day], np.arange(n_days + 1))
-    groups: dict[bytes, DayBlock] = {}
+    col_order, col_local, col_start = _group_by_day(col_day, n_days)
+    row_order, row_local, row_start = _group_by_day(row_day, n_days)
+    col_rank = np.empty(lm.num_col, dtype=np.int64)
+    col_rank[col_order] = np.arange(lm.num_col)
+    entry_col = col_rank[lm.a_col]
+    by_col = np.argsort(entry_col, kind="stable")  # entries grouped by day, then column
+    index = row_local[lm.a_row[by_col]].astype(np.int32)
+    value = lm.a_val[by_col]
+    entry_start = np.zeros(lm.num_col + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_col, minlength=lm.num_col), out=entry_start[1:])
+    groups: dict[bytes, list[DayBlock]] = {}
     for t in range(n_days):
-        cols = np.flatnonzero(col_day == t)
-        rows = np.flatnonzero(row_day == t)
-        nz = by_day[bounds[t]:bounds[t + 1]]
-        col_pos = np.searchsorted(cols, lm.a_col[nz])
-        row_pos = np.searchsorted(rows, lm.a_row[nz])
-        order = np.lexsort((row_pos, col_pos))
-        start = np.zeros(len(cols) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(col_pos, minlength=len(cols)), out=start[1:])
+        c0, c1 = col_start[t], col_start[t + 1]
+        cols, rows = col_order[c0:c1], row_order[row_start[t]:row_start[t + 1]]
+        e0, e1 = entry_start[c0], entry_start[c1]
         block = DayBlock(
             days=[t], cols=[cols], rows=[rows], cost=lm.cost[cols], lower=lm.lower[cols],
             upper=lm.upper[cols], integer=lm.integer[cols], row_lower=lm.row_lower[rows],
-            row_upper=lm.row_upper[rows], start=start,
-            index=row_pos[order].astype(np.int32), value=lm.a_val[nz][order],
+            row_upper=lm.row_upper[rows], start=entry_start[c0:c1 + 1] - e0,
+            index=index[e0:e1], value=value[e0:e1],
         )
-        key = _fingerprint(block)
-        if key in groups:
-            groups[key].days.append(t)
-            groups[key].cols.append(cols)
-            groups[key].rows.append(rows)
+        same = next((g for g in groups.get(_key(block), []) if _same(g, block)), None)
+        if same is None:
+            groups.setdefault(_key(block), []).append(block)
         else:
-            groups[key] = block
-    return list(groups.values())
+            same.days.append(t)
+            same.cols.append(cols)
+            same.rows.append(rows)
+    return [block for same_key in groups.values() for block in same_key]
 
 
-def _fingerprint(block: DayBlock) -> bytes:
-    """Identical sub-models (same arrays, same order) get the same key."""
+def _group_by_day(day: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Items sorted by day (stable), each item's position within its day, and each day's
+    first position (``n_days + 1`` bounds)."""
+    small = day.astype(np.int16) if n_days <= np.iinfo(np.int16).max else day
+    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit keys
+    start = np.zeros(n_days + 1, dtype=np.int64)
+    np.cumsum(np.bincount(day, minlength=n_days), out=start[1:])
+    local = np.empty(len(day), dtype=np.int64)
+    local[order] = np.arange(len(day)) - np.repeat(start[:-1], np.diff(start))
+    return order, local, start
+
+
+_ARRAYS = ("cost", "lower", "upper", "integer", "row_lower", "row_upper", "start", "index",
+           "value")
+
+
+def _key(block: DayBlock) -> bytes:
+    """A cheap key (sizes and row bounds); blocks with equal keys are compared in full."""
     digest = hashlib.blake2b(digest_size=20)
-    for array in (block.cost, block.lower, block.upper, block.integer, block.row_lower,
-                  block.row_upper, block.start, block.index, block.value):
+    digest.update(np.array([block.num_col, block.num_row, len(block.value)]).tobytes())
+    for array in (block.row_lower, block.row_upper):
         digest.update(np.ascontiguousarray(array).tobytes())
-        digest.update(b"|")
     return digest.digest()
+
+
+def _same(a: DayBlock, b: DayBlock) -> bool:
+    """Identical sub-models (same arrays, same order)."""
+    return all(np.array_equal(getattr(a, name), getattr(b, name)) for name in _ARRAYS)

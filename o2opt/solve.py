@@ -20,9 +20,11 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,36 +126,56 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
 
 def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float | None,
                   mip_gap: float, threads: int | None, verbose: bool) -> SolveResult:
-    """Solve each distinct day block and assemble the whole model's solution."""
+    """Solve each distinct day block and assemble the whole model's solution.
+
+    Blocks run concurrently in ``workers`` threads (HiGHS releases the GIL while it
+    solves): ``threads`` when given, else the cores this process may use. LP blocks are
+    solved without HiGHS's presolve, which costs more than it saves on them
+    (``benchmarks/README_perf.md``); the optimum is the same.
+    """
     start = time.perf_counter()
-    x = np.zeros(lm.num_col)
-    states, gaps = [], []
-    name = ""
-    for block in blocks:
+    todo = [b for b in blocks if b.num_col > 0]  # a day without demand needs nothing
+    workers = max(1, min(threads or _available_cores(), len(todo)))
+    options = {} if lm.is_mip else {"presolve": "off"}
+    _prepare_scheduler(threads)
+
+    def one(block: DayBlock) -> SolveResult:
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
         if left is not None and left <= 0:
-            return SolveResult("no_solution", None, None, None, name, 0.0,
+            return SolveResult("no_solution", None, None, None, "", 0.0,
                                "time limit reached before every day was solved")
-        if block.num_col == 0:  # a day without demand
-            continue
-        part = _solve_highspy(block, left, mip_gap, threads, verbose)
-        name = part.solver
+        part = _solve_highspy(block, left, mip_gap, threads, verbose, options)
+        log.debug("day %d (%d identical): %s", block.days[0], len(block.days), part.status)
+        return part
+
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="o2opt-day") as pool:
+            parts = list(pool.map(one, todo))
+    else:
+        parts = [one(b) for b in todo]
+    x = np.zeros(lm.num_col)
+    name = next((p.solver for p in parts if p.solver), "highs (highspy)")
+    for block, part in zip(todo, parts, strict=True):
         if part.x is None:
-            day = block.days[0]
             return SolveResult(part.status, None, None, None, name, 0.0,
-                               f"day {day}: {part.message}")
+                               f"day {block.days[0]}: {part.message}")
         for cols in block.cols:
             x[cols] = part.x
-        states.append(part.status)
-        gaps.append(part.mip_gap)
     # every day is within the largest day gap, so the whole model is too
-    gap = max(gaps, default=0.0) if lm.is_mip else None
-    state = "optimal" if all(s == "optimal" for s in states) else "feasible"
-    name = name or "highs (highspy)"
+    gap = max((p.mip_gap or 0.0 for p in parts), default=0.0) if lm.is_mip else None
+    state = "optimal" if all(p.status == "optimal" for p in parts) else "feasible"
     days = lm.network.scenario.horizon_days
-    message = f"solved day by day: {days} days, {len(blocks)} distinct"
+    message = (f"solved day by day: {days} days, {len(blocks)} distinct, "
+               f"{workers} at a time")
     log.info(message)
     return SolveResult(state, x, float(lm.cost @ x), gap, f"{name}, by day", 0.0, message)
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _status_from_gap(gap: float | None) -> str:
@@ -192,37 +214,51 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
             os.close(saved)
 
 
+_scheduler_threads: list[int | None] = []  # the ``threads`` HiGHS's scheduler was started with
+_scheduler_lock = threading.Lock()
+
+
+def _prepare_scheduler(threads: int | None) -> None:
+    """Restart HiGHS's global task scheduler when ``threads`` differs from the value it
+    was started with: HiGHS refuses to run otherwise (status "Not Set"). Call it before
+    any concurrent solves, which then share the scheduler."""
+    import highspy
+
+    with _scheduler_lock:
+        if _scheduler_threads and _scheduler_threads[0] != threads:
+            highspy.Highs.resetGlobalScheduler(True)
+            _scheduler_threads.clear()
+        if not _scheduler_threads:
+            _scheduler_threads.append(threads)
+
+
 def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
-                   threads: int | None, verbose: bool) -> SolveResult:
+                   threads: int | None, verbose: bool,
+                   options: dict[str, Any] | None = None) -> SolveResult:
     import highspy
 
     global _banner_shown
-    with _quiet_stdout(not verbose and not _banner_shown):
-        h = highspy.Highs()
-    _banner_shown = True
+    _prepare_scheduler(threads)
+    with _scheduler_lock:  # one thread at a time may redirect stdout
+        with _quiet_stdout(not verbose and not _banner_shown):
+            h = highspy.Highs()
+        _banner_shown = True
     h.setOptionValue("output_flag", verbose)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    lp = highspy.HighsLp()
-    lp.num_col_ = lm.num_col
-    lp.num_row_ = lm.num_row
-    lp.col_cost_ = lm.cost
-    lp.col_lower_ = lm.lower
-    lp.col_upper_ = lm.upper
-    lp.row_lower_ = lm.row_lower
-    lp.row_upper_ = lm.row_upper
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     start, index, value = lm.csc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    if lm.is_mip:
-        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[i] for i in lm.integer.astype(int)]
-    h.passModel(lp)
+    if len(value) > np.iinfo(np.int32).max:
+        raise SolverError(f"{len(value):,} non-zeros: more than HiGHS's 32-bit index allows")
+    # the array overload copies the numpy buffers once, without a Python object per entry:
+    # (columns, rows, non-zeros, format 1 = column-wise, sense 1 = minimise, offset, ...)
+    h.passModel(lm.num_col, lm.num_row, len(value), 1, 1, 0.0, lm.cost, lm.lower, lm.upper,
+                lm.row_lower, lm.row_upper, start.astype(np.int32), index.astype(np.int32),
+                value, lm.integer.astype(np.int32))
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()

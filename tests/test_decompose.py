@@ -56,3 +56,45 @@ def test_infeasible_day_is_reported():
     split = o2opt.optimize(net, decompose=True)
     whole = o2opt.optimize(net, decompose=False)
     assert split.status == whole.status == "infeasible"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_blocks_are_the_models_sub_matrices(seed):
+    net = net_from(seed, horizon_days=5, max_delivery_km=150.0)
+    lm = o2opt.model.build(net)
+    dense = np.zeros((lm.num_row, lm.num_col))
+    np.add.at(dense, (lm.a_row, lm.a_col), lm.a_val)
+    blocks = day_blocks(lm)
+    seen_cols = np.concatenate([c for b in blocks for c in b.cols])
+    seen_rows = np.concatenate([r for b in blocks for r in b.rows])
+    assert np.array_equal(np.sort(seen_cols), np.arange(lm.num_col))
+    assert np.array_equal(np.sort(seen_rows), np.arange(lm.num_row))
+    for block in blocks:
+        sub = np.zeros((block.num_row, block.num_col))
+        for j in range(block.num_col):
+            s, e = block.start[j], block.start[j + 1]
+            sub[block.index[s:e], j] = block.value[s:e]
+        for cols, rows in zip(block.cols, block.rows, strict=True):
+            assert np.array_equal(dense[np.ix_(rows, cols)], sub)
+            assert np.array_equal(lm.cost[cols], block.cost)
+            assert np.array_equal(lm.row_lower[rows], block.row_lower)
+        # nothing outside the block's rows touches its columns
+        others = np.setdiff1d(np.arange(lm.num_row), np.concatenate(block.rows))
+        assert not dense[np.ix_(others, np.concatenate(block.cols))].any()
+
+
+def test_days_in_parallel_equal_days_in_series():
+    net = net_from(4, horizon_days=6, max_delivery_km=150.0)
+    serial = o2opt.optimize(net, threads=1)
+    parallel = o2opt.optimize(net, threads=3)
+    assert "1 at a time" in serial.result.message
+    assert "3 at a time" in parallel.result.message
+    assert parallel.objective == pytest.approx(serial.objective, rel=1e-9)
+    assert np.allclose(parallel.result.x, serial.result.x)
+
+
+def test_changing_threads_between_solves():
+    """HiGHS's scheduler keeps the first solve's thread count; o2opt restarts it."""
+    net = o2opt.read_network(o2opt.datasets.demo_folder())
+    statuses = [o2opt.optimize(net, threads=t).status for t in (None, 1, 2, None, 1)]
+    assert statuses == ["optimal"] * 5

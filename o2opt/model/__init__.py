@@ -5,7 +5,19 @@ into a solver's own model: :func:`to_pulp` for PuLP (CBC, HiGHS and every solver
 drives) and :mod:`o2opt.solve` passes it to highspy directly.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from o2opt.model.build import LinearModel, build
-from o2opt.model.pulp import to_pulp
+
+if TYPE_CHECKING:
+    from o2opt.model.pulp import to_pulp
+
+
+def __getattr__(name: str) -> Any:
+    if name == "to_pulp":  # imports PuLP only when asked for
+        from o2opt.model.pulp import to_pulp
+
+        return to_pulp
+    raise AttributeError(f"module 'o2opt.model' has no attribute {name!r}")
 
 __all__ = ["LinearModel", "build", "to_pulp"]

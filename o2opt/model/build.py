@@ -152,6 +152,16 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     )
 
 
+def dense_unique(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for integer keys in ``[0, size)``, by
+    counting instead of sorting (linear in ``len(keys) + size``)."""
+    present = np.zeros(size, dtype=bool)
+    present[keys] = True
+    unique = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return unique.astype(np.int64), rank[keys].astype(np.int64)
+
+
 # --------------------------------------------------------------------------- columns
 def _cylinder_columns(ctx: Context) -> None:
     """n[f,h,t] cylinders, bounded by what covers the day's demand (plus any stock room)
@@ -182,8 +192,8 @@ def _cylinder_columns(ctx: Context) -> None:
 def _bulk_columns(ctx: Context) -> None:
     """q[p,s,t] m3, only for stations that deliver cylinders on day t."""
     n_days, is_cand = ctx.n_days, ctx.is_cand
-    st_keys, st_row_of_n = np.unique(ctx.n_f[~is_cand] * n_days + ctx.n_day[~is_cand],
-                                     return_inverse=True)
+    st_keys, st_row_of_n = dense_unique(ctx.n_f[~is_cand] * n_days + ctx.n_day[~is_cand],
+                                        ctx.n_stations * n_days)
     st_s, st_t = np.divmod(st_keys, n_days)
     bulk = ctx.arcs.bulk
     q = pd.DataFrame({"s": st_s, "t": st_t, "row": np.arange(len(st_keys))}).merge(
@@ -263,7 +273,8 @@ def _producer_rows(ctx: Context) -> None:
     """Per producer-day: sum_s q <= capacity (producers with a tank: see storage)."""
     q_p, q_day = ctx.index["q_p"], ctx.index["q_day"]
     plain = ~storage.has_tank(ctx.network)[q_p]
-    keys, row_of_q = np.unique(q_p[plain] * ctx.n_days + q_day[plain], return_inverse=True)
+    keys, row_of_q = dense_unique(q_p[plain] * ctx.n_days + q_day[plain],
+                                  len(ctx.network.producers) * ctx.n_days)
     p, t = np.divmod(keys, ctx.n_days)
     cap = ctx.network.producers["capacity_m3_day"].to_numpy(float)
     ctx.rows.add("producer", len(keys), -np.inf,
@@ -277,7 +288,7 @@ def _candidate_rows(ctx: Context) -> None:
     cands, n_days = ctx.network.candidates, ctx.n_days
     is_cand = ctx.is_cand
     c_of_n = ctx.n_f[is_cand] - ctx.n_stations
-    keys, row_of_n = np.unique(c_of_n * n_days + ctx.n_day[is_cand], return_inverse=True)
+    keys, row_of_n = dense_unique(c_of_n * n_days + ctx.n_day[is_cand], len(cands) * n_days)
     c, t = np.divmod(keys, n_days)
     available = ctx.factor()[ctx.n_stations + c, t]
     y_col = ctx.index["y_of_cand"][c]

@@ -121,8 +121,11 @@ class Columns:
 
     def arrays(self) -> dict:
         parts = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self._parts.items()}
+        cost = np.zeros(self.count)
+        for part in parts.values():  # in place: no stacked temporary
+            cost += part
         return {
-            "cost": np.sum(list(parts.values()), axis=0) if self.count else np.zeros(0),
+            "cost": cost,
             "lower": np.concatenate(self._lower) if self.count else np.zeros(0),
             "upper": np.concatenate(self._upper) if self.count else np.zeros(0),
             "integer": np.concatenate(self._integer) if self.count else np.zeros(0, bool),
@@ -171,14 +174,14 @@ class Rows:
 
     def arrays(self) -> dict:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+            return np.concatenate(parts, dtype=dtype) if parts else np.empty(0, dtype)
 
-        a_row = cat([e[0] for e in self._entries], np.int64)
-        a_col = cat([e[1] for e in self._entries], np.int64)
         a_val = cat([e[2] for e in self._entries], float)
-        keep = a_val != 0
+        keep = np.flatnonzero(a_val) if not a_val.all() else slice(None)
         return {
-            "a_row": a_row[keep], "a_col": a_col[keep], "a_val": a_val[keep],
+            "a_row": cat([e[0] for e in self._entries], np.int64)[keep],
+            "a_col": cat([e[1] for e in self._entries], np.int64)[keep],
+            "a_val": a_val[keep],
             "row_lower": cat(list(self._lower.values()), float),
             "row_upper": cat(list(self._upper.values()), float),
             "row_blocks": self.blocks,
