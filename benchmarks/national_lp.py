@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write folder and outputs here (kept)")
     parser.add_argument("--no-solver-share", action="store_true",
                         help="skip the extra o2opt child with HiGHS run() timed")
+    parser.add_argument("--serial", action="store_true",
+                        help="also run o2opt with --threads 1 (days one at a time) each pair")
     parser.add_argument("--experiment", choices=list(EXPERIMENTS))
     args = parser.parse_args(argv)
 
@@ -118,6 +121,17 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             b = json.loads(res.read_text())
             runs["baseline"].append({"wall": wall, "rss": rss, "cpu": cpu, **b})
+            if args.serial:
+                out = work / f"o2opt-serial-out-{k}"
+                cmd = [sys.executable, "-m", "o2opt", "solve", str(folder), "--out", str(out),
+                       "-q", "--threads", "1"]
+                wall, rss, code, cpu = run_child(cmd, work / f"o2opt-serial-{k}.log")
+                if code != 0:
+                    print((work / f"o2opt-serial-{k}.log").read_text()[-3000:], file=sys.stderr)
+                    return 1
+                s = json.loads((out / "summary.json").read_text())
+                runs.setdefault("o2opt serial", []).append(
+                    {"wall": wall, "rss": rss, "cpu": cpu, **s})
             o, b = runs["o2opt"][-1], runs["baseline"][-1]
             print(f"pair {k + 1}: o2opt {o['wall']:.2f} s {o['rss']:.0f} MiB, baseline "
                   f"{b['wall']:.2f} s {b['rss']:.0f} MiB", flush=True)
@@ -142,24 +156,37 @@ def timed_child(folder: str, out: str, result: str) -> int:
 
     from o2opt.cli import main as o2opt_main
 
-    acc = {"run": 0.0, "passModel": 0.0, "calls": 0}
+    acc: dict[str, Any] = {"run": 0.0, "run_cpu": 0.0, "passModel": 0.0, "calls": 0,
+                           "intervals": []}
+    lock = threading.Lock()
 
     class Timed(highspy.Highs):
         def passModel(self, *a: Any) -> Any:
             t = time.perf_counter()
             r = super().passModel(*a)
-            acc["passModel"] += time.perf_counter() - t
+            with lock:
+                acc["passModel"] += time.perf_counter() - t
             return r
 
         def run(self) -> Any:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()  # HiGHS's LP runs in this thread
             r = super().run()
-            acc["run"] += time.perf_counter() - t
-            acc["calls"] += 1
+            t1, c1 = time.perf_counter(), time.thread_time()
+            with lock:
+                acc["run"] += t1 - t
+                acc["run_cpu"] += c1 - c
+                acc["intervals"].append((t, t1))
+                acc["calls"] += 1
             return r
 
     highspy.Highs = Timed  # o2opt.solve looks highspy.Highs up when it solves
     code = o2opt_main(["solve", folder, "--out", out, "-q"])
+    busy, end = 0.0, float("-inf")  # wall time during which at least one run() was going
+    for a, b in sorted(acc.pop("intervals")):
+        if b > end:
+            busy += b - max(a, end)
+            end = b
+    acc["run_wall"] = busy
     Path(result).write_text(json.dumps(acc), encoding="utf-8")
     return code
 
@@ -173,8 +200,12 @@ def report(runs: dict[str, list[dict]], share: dict[str, Any] | None) -> int:
     print()
     print(f"{'':<10}{'vars':>11}{'rows':>9}{'wall s':>9}{'cpu s':>8}{'peak MiB':>10}"
           f"{'objective':>22}  status; steps (s)")
-    for name, rs, keys in (("o2opt", o_runs, ("load", "build", "solve", "write")),
-                           ("baseline", b_runs, ("read", "build", "solve"))):
+    o2opt_steps = ("load", "build", "solve", "write")
+    for name, rs, keys in (("o2opt", o_runs, o2opt_steps),
+                           ("baseline", b_runs, ("read", "build", "solve")),
+                           ("o2opt -t1", runs.get("o2opt serial", []), o2opt_steps)):
+        if not rs:
+            continue
         r = rs[-1]
         steps = " ".join(f"{k} {med(x['seconds'][k] for x in rs):.2f}" for k in keys)
         print(f"{name:<10}{r['variables']:>11,}{r['constraints']:>9,}"
@@ -192,10 +223,22 @@ def report(runs: dict[str, list[dict]], share: dict[str, Any] | None) -> int:
     print(f"objective relative difference {rel:.2e}  (must be <= {TOLERANCE:g})")
     print(f"o2opt share of wall not in its solve step (1 - seconds.solve / wall): "
           f"{med(shares):.1%}  (target < 15%; per run: {', '.join(f'{s:.1%}' for s in shares)})")
+    if runs.get("o2opt serial"):
+        serial = runs["o2opt serial"]
+        s_ratio = med(o["wall"] / b["wall"] for o, b in zip(serial, b_runs, strict=True))
+        s_shares = [1 - r["seconds"]["solve"] / r["wall"] for r in serial]
+        print(f"o2opt --threads 1: wall / baseline {s_ratio:.3f}; share of wall not in its "
+              f"solve step {med(s_shares):.1%} (per run: "
+              f"{', '.join(f'{s:.1%}' for s in s_shares)})")
+        rel = max([rel] + [abs(x["objective"] - y["objective"]) / max(1.0, abs(y["objective"]))
+                           for x, y in zip(serial, b_runs, strict=True)])
     if share is not None:
-        print(f"o2opt share of wall not inside HiGHS run() (timed child: {share['calls']} "
-              f"run() calls, {share['run']:.2f} s of {share['wall']:.2f} s wall; passModel "
-              f"{share['passModel']:.2f} s): {1 - share['run'] / share['wall']:.1%}")
+        print(f"timed o2opt child: {share['calls']} HiGHS run() calls; wall {share['wall']:.2f} "
+              f"s, CPU {share['cpu']:.2f} s; passModel {share['passModel']:.2f} s")
+        print(f"  share of wall with no HiGHS run() going: "
+              f"{1 - share['run_wall'] / share['wall']:.1%}")
+        print(f"  share of CPU outside HiGHS run() (thread CPU of run(): "
+              f"{share['run_cpu']:.2f} s): {1 - share['run_cpu'] / share['cpu']:.1%}")
     if n > 1:
         print("per pair wall o2opt/baseline: " + ", ".join(
             f"{x['wall']:.2f}/{y['wall']:.2f}" for x, y in pairs))
