@@ -98,3 +98,17 @@ def test_changing_threads_between_solves():
     net = o2opt.read_network(o2opt.datasets.demo_folder())
     statuses = [o2opt.optimize(net, threads=t).status for t in (None, 1, 2, None, 1)]
     assert statuses == ["optimal"] * 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_by_day_equals_the_pulp_path(seed):
+    """The fast path (bulk arrays to highspy, days in threads) against the plain PuLP one."""
+    net = net_from(10 + seed, horizon_days=3, max_delivery_km=150.0)
+    fast = o2opt.optimize(net)
+    plain = o2opt.optimize(net, backend="pulp")
+    assert "by day" in fast.result.solver and "PuLP" in plain.result.solver
+    assert fast.status == plain.status == "optimal"
+    assert fast.objective == pytest.approx(plain.objective, rel=1e-7)
+    for table in ("service", "utilization"):
+        a, b = getattr(fast, table), getattr(plain, table)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
