@@ -134,8 +134,29 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    _no_huge_page_stalls()
     with _logging_to_stderr(args.verbose, args.quiet):
         return _run(args)
+
+
+def _no_huge_page_stalls() -> None:
+    """Stop numpy from asking for transparent huge pages, unless NUMPY_MADVISE_HUGEPAGE says.
+
+    numpy marks every large array for huge pages; where the kernel defragments memory to
+    serve such requests (``defrag = madvise``, a common default), building a national model
+    spent more time in the kernel than in numpy: 0.93-1.32 s against 0.51-0.53 s without
+    (``benchmarks/README_perf.md``). The command line owns its process, so it opts out; the
+    library leaves numpy's setting alone.
+    """
+    import os
+
+    import numpy as np
+
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return
+    setter = getattr(getattr(np, "_core", np).multiarray, "_set_madvise_hugepage", None)
+    if setter is not None:
+        setter(False)
 
 
 def _report(args: argparse.Namespace) -> int:
