@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -521,6 +521,49 @@ def write_folder(network: Network, folder: str | os.PathLike[str], *,
         model = network.scenario.as_dict(skip_none=True)
         (tmp / "scenario.toml").write_text(tomli_w.dumps({"model": model}), encoding="utf-8")
     return folder
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str] | TextIO) -> None:
+    """Write ``frame`` (without its index) as ``frame.to_csv(path, index=False)`` would.
+
+    The same bytes for the result tables (numbers as their shortest round-trip text, missing
+    values empty, minimal quoting), in about half the time: the columns go to
+    :func:`csv.writer` as Python lists instead of through pandas's per-block formatting.
+    Frames with other column types (dates, categories, ...) are left to pandas.
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> frame = pd.DataFrame({"id": ["H1", "a,b"], "m3": [1.5, float("nan")], "day": [0, 1]})
+    >>> buffer = io.StringIO()
+    >>> write_csv(frame, buffer)
+    >>> buffer.getvalue() == frame.to_csv(index=False)
+    True
+    """
+    columns: list[list[Any]] = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = series.dtype.kind
+        if kind == "f":
+            values = series.to_numpy()
+            column = values.tolist()
+            if np.isnan(values).any():
+                column = [None if v != v else v for v in column]
+        elif kind in "iub":
+            column = series.to_numpy().tolist()
+        elif kind in "OT" or isinstance(series.dtype, pd.StringDtype):
+            column = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                      else v for v in series.astype(object).tolist()]
+        else:
+            frame.to_csv(path, index=False)
+            return
+        columns.append(column)
+    with contextlib.ExitStack() as stack:
+        sink = path if hasattr(path, "write") else stack.enter_context(
+            open(path, "w", newline="", encoding="utf-8"))
+        writer = csv.writer(sink, lineterminator=os.linesep)  # as pandas
+        writer.writerow(frame.columns)
+        writer.writerows(zip(*columns, strict=True))
 
 
 @contextlib.contextmanager

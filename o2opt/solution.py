@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from o2opt.io import atomic_folder
+from o2opt.io import atomic_folder, write_csv
 from o2opt.model.build import LinearModel
 from o2opt.network import Network
 from o2opt.solve import SolveResult
@@ -309,9 +309,9 @@ class Solution:
         with atomic_folder(folder, replace=_is_result_folder) as tmp:
             if self.has_solution:
                 for name in ("deliveries", "bulk", "service", "sites", "utilization"):
-                    getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+                    write_csv(getattr(self, name), tmp / f"{name}.csv")
                 if self._has("b"):  # tanker extension
-                    self.tankers.to_csv(tmp / "tankers.csv", index=False)
+                    write_csv(self.tankers, tmp / "tankers.csv")
                 if map_png:
                     from o2opt.plot import save_map
 

@@ -334,3 +334,19 @@ def test_a_failure_while_renaming_restores_the_old_folder(rich, tmp_path, monkey
         rich.to_folder(dest, overwrite=True)
     assert snapshot(dest) == {"notes.txt": b"precious"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_write_csv_matches_pandas(tmp_path):
+    from o2opt.io import write_csv
+
+    frame = pd.DataFrame({
+        "id": pd.array(["H1", "a,b", 'say "hi"', "line\nbreak", None], dtype="string"),
+        "obj": ["x", None, float("nan"), "", "é"],
+        "m3": [1.5, float("nan"), float("inf"), -0.0, 1e20],
+        "tiny": [1e-7, 0.1 + 0.2, 2.0 / 3.0, -1e-300, 123456789.123],
+        "day": [0, 1, 2, 3, 4],
+        "opened": [True, False, True, False, True],
+    })
+    write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

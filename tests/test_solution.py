@@ -77,7 +77,7 @@ def test_a_crash_while_writing_leaves_nothing_behind(demo_solution, tmp_path, mo
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    monkeypatch.setattr("o2opt.solution.write_csv", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         demo_solution.to_folder(out)
     assert list(tmp_path.iterdir()) == []  # no result, no temporary folder
@@ -87,7 +87,7 @@ def test_a_crash_keeps_the_previous_result(demo_solution, tmp_path, monkeypatch)
     out = tmp_path / "out"
     demo_solution.to_folder(out)
     before = (out / "summary.json").read_text()
-    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("o2opt.solution.write_csv", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         demo_solution.to_folder(out)
     assert (out / "summary.json").read_text() == before
