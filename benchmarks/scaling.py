@@ -9,7 +9,8 @@ arcs grows about as hospitals², and that is the size the overhead is measured a
 
 Per size, and ``--repeat`` times (interleaved, so machine noise hits every child), three
 child processes run, each with its wall time, CPU time (user + system) and peak resident
-memory from ``os.wait4`` (``benchmarks.national_lp.run_child``):
+memory from ``os.wait4`` (as ``benchmarks.national_lp.run_child``, with user and system CPU
+apart: system time is the kernel's, mostly page faults on fresh memory):
 
 * ``base``: ``python -c "import numpy, pandas, highspy"`` — the start-up any Python solution
   pays;
@@ -38,6 +39,7 @@ Usage::
     python benchmarks/scaling.py --sizes 500 1000 2000 --repeat 3
     python benchmarks/scaling.py --days 3 --inside-highs --keep /tmp/scaling
     python benchmarks/scaling.py --sizes 20000 --profile  # + a pyinstrument profile per size
+    python benchmarks/scaling.py --sizes 2000 5000 10000 20000 --no-solve --build-probe 3
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -59,7 +62,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.national_lp import run_child  # noqa: E402
 from o2opt.synthetic import write_synthetic_folder  # noqa: E402
 
 SIZES = (500, 1000, 2000, 5000, 10000, 20000)
@@ -86,6 +88,8 @@ FITS: tuple[tuple[str, str, str], ...] = (
     ("solve", "variables", "solve step vs variables"),
     ("highs_run", "variables", "HiGHS run() vs variables"),
     ("wall", "variables", "wall vs variables"),
+    ("cpu", "variables", "child CPU (user + system) vs variables"),
+    ("sys", "variables", "child system CPU vs variables"),
     ("cyl_arcs", "hospitals", "cylinder arcs vs hospitals"),
     ("variables", "cyl_arcs", "variables vs cylinder arcs"),
 )
@@ -107,11 +111,18 @@ def count_arcs(folder: Path) -> tuple[int, int]:
 
 
 def child(cmd: list[str], log: Path) -> dict[str, float]:
-    """Run ``cmd``; its wall, CPU, peak RSS; exit with the log's tail if it fails."""
-    wall, rss, code, cpu = run_child(cmd, log)
+    """Run ``cmd`` (stdout and stderr to ``log``); wall s, CPU s (user + system, and system
+    alone), peak RSS MiB of that child from ``wait4``; exit with the log's tail if it fails."""
+    with open(log, "wb") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"{' '.join(cmd)} exited with {code}:\n{log.read_text()[-3000:]}")
-    return {"wall": wall, "cpu": cpu, "rss": rss}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "sys": usage.ru_stime,
+            "rss": usage.ru_maxrss / 1024}
 
 
 def measure(n_hospitals: int, days: int, work: Path, repeat: int, inside_highs: bool,
@@ -159,7 +170,8 @@ def measure(n_hospitals: int, days: int, work: Path, repeat: int, inside_highs: 
                        around_highs=t_sec["solve"] - acc["run_union"],
                        outside_highs=timed["wall"] - acc["run_union"])
         runs.append(run)
-        print(f"    run {k + 1}: wall {o['wall']:.2f} s, cpu {o['cpu']:.2f} s, peak "
+        print(f"    run {k + 1}: wall {o['wall']:.2f} s, cpu {o['cpu']:.2f} s (sys "
+              f"{o['sys']:.2f}), peak "
               f"{o['rss']:.0f} MiB; steps " + " ".join(f"{s} {run[s]:.2f}" for s in STEPS)
               + f"; base {base['wall']:.2f} s" + (
                   f"; HiGHS run() {run['highs_run']:.2f} s (union; sum "
@@ -216,6 +228,88 @@ def timed_child(folder: str, out: str, result: str) -> int:
     return code
 
 
+def build_child(folder: str, result: str, hugepage: str) -> int:
+    """Read ``folder`` in this fresh process, then time o2opt's build step (arcs and model,
+    as ``o2opt.optimize`` does) with wall, user and system CPU and minor page faults.
+    ``hugepage``: ``on`` leaves numpy's transparent-huge-page hint (``madvise``) as numpy
+    sets it, ``off`` turns it off first, as ``o2opt.cli`` does since commit 5c6b7e1."""
+    import resource
+
+    import numpy as np
+
+    import o2opt
+
+    setter = getattr(getattr(np, "_core", np).multiarray, "_set_madvise_hugepage", None)
+    if setter is not None:
+        setter(hugepage == "on")
+    from o2opt.geo import build_arcs
+    from o2opt.model.build import build
+
+    net = o2opt.read_network(folder)
+
+    def usage() -> tuple[float, float, float, int]:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), r.ru_utime, r.ru_stime, r.ru_minflt
+
+    u0 = usage()
+    arcs = build_arcs(net)
+    u1 = usage()
+    lm = build(net, arcs)
+    u2 = usage()
+    out: dict[str, Any] = {"cyl_arcs": len(arcs.cylinder), "variables": lm.num_col,
+                           "nonzeros": len(lm.a_val)}
+    for name, a, b in (("arcs", u0, u1), ("model", u1, u2), ("build", u0, u2)):
+        out.update({f"{name}_wall": b[0] - a[0], f"{name}_user": b[1] - a[1],
+                    f"{name}_sys": b[2] - a[2], f"{name}_minflt": b[3] - a[3]})
+    Path(result).write_text(json.dumps(out), encoding="utf-8")
+    return 0
+
+
+def build_probe(sizes: list[int], days: int, work: Path, seed: int, runs: int,
+                fit_from: int) -> None:
+    """``runs`` fresh children per size and numpy huge-page hint (on, off; interleaved)
+    timing the build step alone (``build_child``)."""
+    print(f"\nbuild step alone, {runs} fresh processes per size and huge-page hint (medians; "
+          "wall, user and system CPU, minor page faults):")
+    print("| hospitals | numpy THP hint | cyl arcs | nonzeros | arcs wall s | model wall s | "
+          "build user s | build sys s | sys per run s | minflt |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    rows: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+    for n in sorted(sizes):
+        n_h, n_s, n_p = network_size(n)
+        folder = work / f"h{n_h}-d{days}"
+        if not (folder / "hospitals.csv").is_file():
+            write_synthetic_folder(folder, n_h, n_s, n_p, horizon_days=days, seed=seed,
+                                   max_delivery_km=MAX_DELIVERY_KM, overwrite=True)
+        res = folder.with_name(f"{folder.name}-build.json")
+        got: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+        for _ in range(runs):
+            for mode in got:
+                child([sys.executable, str(Path(__file__).resolve()), "--build-child",
+                       str(folder), str(res), mode],
+                      folder.with_name(f"{folder.name}-build.log"))
+                got[mode].append(json.loads(res.read_text()))
+        for mode, gs in got.items():
+            row = {k: statistics.median(g[k] for g in gs) for k in gs[0]}
+            row["hospitals"] = n_h
+            rows[mode].append(row)
+            per_run = " ".join(f"{g['build_sys']:.2f}" for g in gs)
+            print(f"| {n_h:,} | {mode} | {int(row['cyl_arcs']):,} | {int(row['nonzeros']):,} | "
+                  f"{row['arcs_wall']:.2f} | {row['model_wall']:.2f} | {row['build_user']:.2f} "
+                  f"| {row['build_sys']:.2f} | {per_run} | {row['build_minflt']:,.0f} |",
+                  flush=True)
+    for mode, rs in rows.items():
+        big = [r for r in rs if r["hospitals"] >= fit_from]
+        for y, label in (("build_wall", "build wall"), ("build_user", "build user CPU"),
+                         ("build_sys", "build system CPU"), ("arcs_wall", "build_arcs wall"),
+                         ("model_wall", "model assembly wall")):
+            ks = [exponent(sel, y, "cyl_arcs") for sel in (big, rs)]
+            print(f"THP hint {mode}: exponent of {label} vs cylinder arcs: " + ", ".join(
+                f"{'–' if k is None else f'{k:.2f}'} ({what})"
+                for k, what in zip(ks, (f">= {fit_from:,} hospitals", "all sizes"),
+                                   strict=True)))
+
+
 def exponent(rows: list[dict[str, Any]], y: str, x: str) -> float | None:
     """Least-squares slope of log y on log x (rows with y > 0), None under two points."""
     pts = [(r[x], r[y]) for r in rows if y in r and x in r and r[y] > 0 and r[x] > 0]
@@ -229,7 +323,7 @@ def print_table(rows: list[dict[str, Any]], inside_highs: bool) -> None:
     """The measured table, as Markdown."""
     cols = ["hospitals × stations × producers", "cyl arcs", "bulk arcs", "variables", "rows",
             "load s", "build s", "solve s", "write s", "other s", "wall s", "cpu s",
-            "peak MiB", "overhead s", "net s", "overhead %"]
+            "sys s", "peak MiB", "overhead s", "net s", "overhead %"]
     if inside_highs:
         cols += ["HiGHS run s", "around HiGHS s"]
     print("| " + " | ".join(cols) + " |")
@@ -240,7 +334,7 @@ def print_table(rows: list[dict[str, Any]], inside_highs: bool) -> None:
                  f"{r['constraints']:,}"]
         cells += [f"{r[k]:.2f}" for k in ("load", "build", "solve", "write", "other", "wall",
                                           "cpu")]
-        cells += [f"{r['rss']:,.0f}", f"{r['overhead']:.2f}", f"{r['net']:.2f}",
+        cells += [f"{r['sys']:.2f}", f"{r['rss']:,.0f}", f"{r['overhead']:.2f}", f"{r['net']:.2f}",
                   f"{r['overhead'] / r['wall']:.0%}"]
         if inside_highs:
             cells += [f"{r['highs_run']:.2f}", f"{r['around_highs']:.2f}"]
@@ -286,7 +380,8 @@ def code_state() -> str:
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "o2opt"],
+        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(ROOT), "status",
+                                "--porcelain", "--", "o2opt"],
                                capture_output=True, text=True, check=True).stdout.split("\n")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -314,6 +409,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="one more child per run with HiGHS run() timed")
     parser.add_argument("--profile", action="store_true",
                         help="after the sweep, profile the o2opt child of each size")
+    parser.add_argument("--build-probe", type=int, default=0, metavar="N",
+                        help="after the sweep, N fresh processes per size timing the build "
+                             "step alone (user and system CPU apart)")
+    parser.add_argument("--no-solve", action="store_true",
+                        help="skip the solve sweep (with --build-probe or --profile)")
     parser.add_argument("--keep", type=Path, help="write folders, outputs and logs here")
     parser.add_argument("--json", type=Path, help="write the rows as JSON here")
     args = parser.parse_args(argv)
@@ -326,30 +426,40 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="o2opt-scaling-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for n in sorted(args.sizes):
+        for n in [] if args.no_solve else sorted(args.sizes):
             rows.append(measure(n, args.days, work, args.repeat, args.inside_highs, args.seed))
-        print(f"\nload average after: {loadavg()}\n")
-        print_table(rows, args.inside_highs)
-        r0 = rows[0]
-        print(f"\nbase child (import numpy, pandas, highspy): {r0['base_wall']:.2f} s, "
-              f"{r0['base_rss']:.0f} MiB; `import o2opt.cli`: {r0['import_wall']:.2f} s, "
-              f"{r0['import_rss']:.0f} MiB (smallest size; medians over sizes: "
-              f"{statistics.median(r['base_wall'] for r in rows):.2f} s and "
-              f"{statistics.median(r['import_wall'] for r in rows):.2f} s)")
-        print("status: " + ", ".join(f"{r['hospitals']}: {r['status']} ({r['message']})"
-                                     for r in rows))
-        print_exponents(rows, args.fit_from)
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        if rows:
+            report(rows, args)
+        if args.build_probe:
+            build_probe(args.sizes, args.days, work, args.seed, args.build_probe, args.fit_from)
         if args.profile:
             for n in sorted(args.sizes):
                 print(f"profile of {n} hospitals: {profile(n, args.days, work, args.seed)}")
             if not args.keep:
                 print("(profiles are removed with the temporary folder; pass --keep)")
+        print(f"\nload average at the end: {loadavg()}")
     return 0
+
+
+def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print(f"\nload average after the sweep: {loadavg()}\n")
+    print_table(rows, args.inside_highs)
+    r0 = rows[0]
+    print(f"\nbase child (import numpy, pandas, highspy): {r0['base_wall']:.2f} s, "
+          f"{r0['base_rss']:.0f} MiB; `import o2opt.cli`: {r0['import_wall']:.2f} s, "
+          f"{r0['import_rss']:.0f} MiB (smallest size; medians over sizes: "
+          f"{statistics.median(r['base_wall'] for r in rows):.2f} s and "
+          f"{statistics.median(r['import_wall'] for r in rows):.2f} s)")
+    print("status: " + ", ".join(f"{r['hospitals']}: {r['status']} ({r['message']})"
+                                 for r in rows))
+    print_exponents(rows, args.fit_from)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--timed-child":
         sys.exit(timed_child(*sys.argv[2:]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--build-child":
+        sys.exit(build_child(*sys.argv[2:]))
     sys.exit(main())

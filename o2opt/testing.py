@@ -106,8 +106,9 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
         close_le(cyl * fills, is_open * ca["capacity_m3_day"].reindex(
             idx.get_level_values(0)).to_numpy(), "candidate capacity (or used while closed)")
         fill_cap = ca["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
-        close_le(fills, np.where(is_open > 0, fill_cap * is_open, 0.0),
-                 "candidate fill capacity")
+        with np.errstate(invalid="ignore"):  # unlimited (inf) x closed (0) is not a limit
+            fill_limit = np.where(is_open > 0, fill_cap * is_open, 0.0)
+        close_le(fills, fill_limit, "candidate fill capacity")
         if sc.budget is not None:
             close_le([ca.loc[opened, "fixed_cost"].sum()], [sc.budget], "budget")
         if sc.max_new_sites is not None:
