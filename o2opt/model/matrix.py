@@ -178,9 +178,12 @@ class Rows:
 
         a_val = cat([e[2] for e in self._entries], float)
         keep = np.flatnonzero(a_val) if not a_val.all() else slice(None)
+        n_cols = max((int(e[1].max()) + 1 for e in self._entries if len(e[1])), default=0)
+        # 32-bit coordinates (HiGHS's own index type) halve the memory the largest arrays touch
+        index = np.int32 if max(self.count, n_cols) < np.iinfo(np.int32).max else np.int64
         return {
-            "a_row": cat([e[0] for e in self._entries], np.int64)[keep],
-            "a_col": cat([e[1] for e in self._entries], np.int64)[keep],
+            "a_row": cat([e[0] for e in self._entries], index)[keep],
+            "a_col": cat([e[1] for e in self._entries], index)[keep],
             "a_val": a_val[keep],
             "row_lower": cat(list(self._lower.values()), float),
             "row_upper": cat(list(self._upper.values()), float),
