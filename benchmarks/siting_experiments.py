@@ -38,6 +38,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import sys
 import tempfile
@@ -63,16 +64,69 @@ from benchmarks.instances import (  # noqa: E402
 )
 from benchmarks.siting import time_to_value  # noqa: E402
 
-PARTS = ("o2opt", "baseline", "agg", "card", "eq", "scale")
+PARTS = ("o2opt", "baseline", "agg", "card", "eq", "scale", "aggctx")
+
+
+# --------------------------------------------------------------------------- proposed rows
+def aggregate_capacity_rows(ctx) -> None:
+    r"""The row proposed for ``o2opt/model/build.py`` (run here through a patched build).
+
+    Per day :math:`t`: :math:`\sum_c \bar Q_{ct}\,y_c \ge \sum_h d_{ht} - E_t` (m³), with
+    :math:`\bar Q_{ct} = \min(Q_c a_{ct},\ v K_c a_{ct},\ v \sum_h \bar n_{cht})` what
+    candidate ``c`` can deliver on day ``t`` and :math:`E_t = \min(v \sum_s K_s a_{st},
+    \sum_p Q_p a_{pt})` a bound on what the existing stations can deliver. It is the sum of
+    the demand rows (no ``u``) and the capacity/linking rows, so it cuts off no solution;
+    the MIP solver rounds it (equal capacities: :math:`\sum_c y_c \ge \lceil\cdot\rceil`).
+    Only when unmet demand is forbidden and nothing but cylinders serves demand.
+    """
+    from o2opt.model import storage
+
+    sc, net, y = ctx.sc, ctx.network, ctx.col["y"]
+    if (sc.allow_unmet or not len(y) or storage.stock_capacity(net).any()
+            or storage.has_tank(net).any() or len(ctx.col["v"])):
+        return
+    n_days, v = ctx.n_days, sc.cylinder_m3
+    cands, is_cand = net.candidates, ctx.is_cand
+    reach = np.zeros((len(cands), n_days))  # v * sum of the arc bounds, per candidate-day
+    np.add.at(reach, (ctx.n_f[is_cand] - ctx.n_stations, ctx.n_day[is_cand]),
+              v * ctx.index["n_upper"][is_cand])
+    own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
+                     v * cands["fill_capacity_cyl_day"].to_numpy(float))
+    cap = np.minimum(own[:, None] * net.capacity_factor("candidates"), reach)
+    stations = v * (net.stations["fill_capacity_cyl_day"].to_numpy(float)[:, None]
+                    * net.capacity_factor("stations")).sum(axis=0)
+    producers = (net.producers["capacity_m3_day"].to_numpy(float)[:, None]
+                 * net.capacity_factor("producers")).sum(axis=0)
+    need = ctx.d.sum(axis=0) - np.minimum(stations, producers)
+    days = np.flatnonzero(np.isfinite(need) & (need > 0))
+    if not len(days):
+        return
+    y_cand = ctx.index["y_cand"]
+    ctx.rows.add("aggregate_capacity", len(days), need[days], np.inf, [
+        (np.repeat(np.arange(len(days)), len(y)), np.tile(y, len(days)),
+         cap[y_cand][:, days].T.ravel()),
+    ])
 
 
 # --------------------------------------------------------------------------- models
-def o2opt_model(inst: OrlibInstance, work: Path) -> tuple[Model, object]:
-    """o2opt's LinearModel of ``inst`` (through a scenario folder) as a baseline.Model."""
+def o2opt_model(inst: OrlibInstance, work: Path,
+                with_rows: bool = False) -> tuple[Model, object]:
+    """o2opt's LinearModel of ``inst`` (through a scenario folder) as a baseline.Model;
+    ``with_rows``: with :func:`aggregate_capacity_rows` added by a patched build step."""
     import o2opt
+    ob = importlib.import_module("o2opt.model.build")
 
     folder = orlib_to_folder(inst, work / inst.label)
-    lm = o2opt.model.build(o2opt.read_network(folder))
+    original = ob._site_limit_rows
+    if with_rows:
+        def patched(ctx) -> None:
+            original(ctx)
+            aggregate_capacity_rows(ctx)
+        ob._site_limit_rows = patched
+    try:
+        lm = ob.build(o2opt.read_network(folder))
+    finally:
+        ob._site_limit_rows = original
     matrix = sp.csc_matrix((lm.a_val, (lm.a_row, lm.a_col)), shape=(lm.num_row, lm.num_col))
     model = Model(lm.cost.copy(), lm.lower.copy(), lm.upper.copy(), matrix,
                   lm.row_lower.copy(), lm.row_upper.copy(), lm.integer.copy())
@@ -90,7 +144,7 @@ def one_row(n_col: int, cols: np.ndarray, vals: np.ndarray) -> sp.csr_matrix:
 
 
 def o2opt_variant(parts: set[str], inst: OrlibInstance, work: Path) -> Model:
-    model, lm = o2opt_model(inst, work)
+    model, lm = o2opt_model(inst, work, with_rows="aggctx" in parts)
     y = np.arange(lm.blocks["y"].start, lm.blocks["y"].stop)
     cands = lm.network.candidates
     cap = cands["capacity_m3_day"].to_numpy(float)[lm.y_candidate]

@@ -257,8 +257,8 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     # the array overload copies the numpy buffers once, without a Python object per entry:
     # (columns, rows, non-zeros, format 1 = column-wise, sense 1 = minimise, offset, ...)
     h.passModel(lm.num_col, lm.num_row, len(value), 1, 1, 0.0, lm.cost, lm.lower, lm.upper,
-                lm.row_lower, lm.row_upper, start.astype(np.int32), index.astype(np.int32),
-                value, lm.integer.astype(np.int32))
+                lm.row_lower, lm.row_upper, start.astype(np.int32, copy=False),
+                index.astype(np.int32, copy=False), value, lm.integer.astype(np.int32))
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
