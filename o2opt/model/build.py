@@ -334,7 +334,8 @@ def _capacity_cover_rows(ctx: Context) -> None:
 
     .. math::
 
-        \sum_c a_{ct} \min(Q_c, v K_c)\, y_c \ge \sum_h d_{ht} - E_t,
+        \sum_c \min\big(a_{ct} Q_c,\ a_{ct} v K_c,\ v \sum_h \bar n_{cht}\big)\, y_c
+        \ge \sum_h d_{ht} - E_t,
         \qquad E_t = \min\Big(v \sum_s a_{st} K_s,\ \sum_p a_{pt} Q_p\Big)
 
     Only when unmet demand is not allowed, and no stock or LOX tank feeds the demand rows.
@@ -360,10 +361,14 @@ def _capacity_cover_rows(ctx: Context) -> None:
     days = days[need > 0]
     if not len(days):
         return
-    cands = net.candidates.iloc[ctx.index["y_cand"]]
-    cap = np.minimum(cands["capacity_m3_day"].to_numpy(float),
+    y_cand, is_cand = ctx.index["y_cand"], ctx.is_cand
+    cands = net.candidates
+    own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
                      cyl_m3 * cands["fill_capacity_cyl_day"].to_numpy(float))
-    avail = net.capacity_factor("candidates")[ctx.index["y_cand"]][:, days]  # (y, day)
+    reach = np.zeros((len(cands), ctx.n_days))  # all it could bring its hospitals (n <= upper)
+    np.add.at(reach, (ctx.n_f[is_cand] - ctx.n_stations, ctx.n_day[is_cand]),
+              cyl_m3 * ctx.index["n_upper"][is_cand])
+    cap = np.minimum(own[:, None] * net.capacity_factor("candidates"), reach)[y_cand]
     rows = np.repeat(np.arange(len(days)), len(y))
     ctx.rows.add("capacity_cover", len(days), need[days], np.inf,
-                 [(rows, np.tile(y, len(days)), (cap[:, None] * avail).T.ravel())])
+                 [(rows, np.tile(y, len(days)), cap[:, days].T.ravel())])
