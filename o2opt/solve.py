@@ -138,6 +138,8 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     workers = max(1, min(threads or _available_cores(), len(todo)))
     options = {} if lm.is_mip else {"presolve": "off"}
     _prepare_scheduler(threads)
+    done: list[DayBlock] = []  # progress, for the log
+    done_lock = threading.Lock()
 
     def one(block: DayBlock) -> SolveResult:
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
@@ -145,7 +147,12 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
             return SolveResult("no_solution", None, None, None, "", 0.0,
                                "time limit reached before every day was solved")
         part = _solve_highspy(block, left, mip_gap, threads, verbose, options)
-        log.debug("day %d (%d identical): %s", block.days[0], len(block.days), part.status)
+        with done_lock:
+            done.append(block)
+            log.info("day %d solved (%s%s): %d of %d distinct days, %.1f s", block.days[0],
+                     part.status, f", as {len(block.days)} identical days"
+                     if len(block.days) > 1 else "", len(done), len(todo),
+                     time.perf_counter() - start)
         return part
 
     if workers > 1:
