@@ -137,7 +137,6 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     todo = [b for b in blocks if b.num_col > 0]  # a day without demand needs nothing
     workers = max(1, min(threads or _available_cores(), len(todo)))
     options = {} if lm.is_mip else {"presolve": "off"}
-    _prepare_scheduler(threads)
     done: list[DayBlock] = []  # progress, for the log
     done_lock = threading.Lock()
 
@@ -221,22 +220,36 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
             os.close(saved)
 
 
-_scheduler_threads: list[int | None] = []  # the ``threads`` HiGHS's scheduler was started with
-_scheduler_lock = threading.Lock()
+_UNSET = object()
+_scheduler = threading.Condition()  # guards the state below
+_scheduler_state: dict[str, Any] = {"threads": _UNSET, "running": 0}
+_stdout_lock = threading.Lock()
 
 
-def _prepare_scheduler(threads: int | None) -> None:
-    """Restart HiGHS's global task scheduler when ``threads`` differs from the value it
-    was started with: HiGHS refuses to run otherwise (status "Not Set"). Call it before
-    any concurrent solves, which then share the scheduler."""
+@contextlib.contextmanager
+def _scheduler_slot(threads: int | None) -> Iterator[None]:
+    """Run one HiGHS solve under HiGHS's process-wide task scheduler.
+
+    HiGHS starts that scheduler with the ``threads`` of the first solve and refuses to run
+    with another value (status "Not Set"). Solves with the same ``threads`` run side by
+    side (days in threads, sweeps in a thread pool); one with another value waits until
+    the running ones are done, then restarts the scheduler.
+    """
     import highspy
 
-    with _scheduler_lock:
-        if _scheduler_threads and _scheduler_threads[0] != threads:
+    with _scheduler:
+        while _scheduler_state["running"] and _scheduler_state["threads"] != threads:
+            _scheduler.wait()
+        if _scheduler_state["threads"] not in (_UNSET, threads):
             highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads.clear()
-        if not _scheduler_threads:
-            _scheduler_threads.append(threads)
+        _scheduler_state["threads"] = threads
+        _scheduler_state["running"] += 1
+    try:
+        yield
+    finally:
+        with _scheduler:
+            _scheduler_state["running"] -= 1
+            _scheduler.notify_all()
 
 
 def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
@@ -245,8 +258,7 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     import highspy
 
     global _banner_shown
-    _prepare_scheduler(threads)
-    with _scheduler_lock:  # one thread at a time may redirect stdout
+    with _stdout_lock:  # one thread at a time may redirect stdout
         with _quiet_stdout(not verbose and not _banner_shown):
             h = highspy.Highs()
         _banner_shown = True
@@ -266,7 +278,8 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     h.passModel(lm.num_col, lm.num_row, len(value), 1, 1, 0.0, lm.cost, lm.lower, lm.upper,
                 lm.row_lower, lm.row_upper, start.astype(np.int32, copy=False),
                 index.astype(np.int32, copy=False), value, lm.integer.astype(np.int32))
-    h.run()
+    with _scheduler_slot(threads):
+        h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     name = f"highs {h.version()} (highspy)"

@@ -112,3 +112,15 @@ def test_by_day_equals_the_pulp_path(seed):
     for table in ("service", "utilization"):
         a, b = getattr(fast, table), getattr(plain, table)
         assert list(a.columns) == list(b.columns) and len(a) == len(b)
+
+
+def test_concurrent_solves_with_different_threads():
+    """Solves side by side in threads, asking HiGHS for different thread counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = net_from(5, horizon_days=4, max_delivery_km=150.0)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda t: o2opt.optimize(net, threads=t), [1, 2, None, 1, 2, 3]))
+    assert [r.status for r in runs] == ["optimal"] * 6
+    assert max(r.objective for r in runs) == pytest.approx(min(r.objective for r in runs),
+                                                          rel=1e-9)
