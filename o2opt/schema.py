@@ -330,7 +330,8 @@ MODEL_KEYS: dict[str, ModelKey] = {
                  optional=True),
         ModelKey("mip_gap", "float", None, "relative MIP gap at which to stop", minimum=0,
                  optional=True),
-        ModelKey("threads", "int", None, "solver threads", positive=True, optional=True),
+        ModelKey("threads", "int", None, "solver threads, and how many independent days are "
+                 "solved at once (default: one per core)", positive=True, optional=True),
     )
 }
 

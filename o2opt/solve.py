@@ -81,9 +81,10 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     verbose : bool
         Let the solver print its log.
     decompose : bool, optional
-        Solve independent days one by one (:mod:`o2opt.decompose`), identical days
-        once. Default: on for the ``highspy`` backend whenever the days are independent
-        (no candidate sites); ``False`` always solves the model in one piece.
+        Solve independent days separately (:mod:`o2opt.decompose`), ``threads`` of them
+        at a time (default: one per available core), identical days once. Default: on for
+        the ``highspy`` backend whenever the days are independent (no candidate sites);
+        ``False`` always solves the model in one piece.
 
     Examples
     --------
