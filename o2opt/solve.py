@@ -234,7 +234,10 @@ def _scheduler_slot(threads: int | None) -> Iterator[None]:
     HiGHS starts that scheduler with the ``threads`` of the first solve and refuses to run
     with another value (status "Not Set"). Solves with the same ``threads`` run side by
     side (days in threads, sweeps in a thread pool); one with another value waits until
-    the running ones are done, then restarts the scheduler.
+    no HiGHS object of o2opt is alive, then restarts the scheduler. That makes changing
+    ``threads`` between solves safe; solving in several Python threads *at once* with
+    different ``threads`` is not supported by HiGHS (a restart disturbs the schedulers of
+    the other threads), so give concurrent solves the same value.
     """
     import highspy
 
@@ -256,6 +259,14 @@ def _scheduler_slot(threads: int | None) -> Iterator[None]:
 def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
                    threads: int | None, verbose: bool,
                    options: dict[str, Any] | None = None) -> SolveResult:
+    # the HiGHS object lives inside the slot: the scheduler is never restarted under it
+    with _scheduler_slot(threads):
+        return _run_highspy(lm, time_limit_s, mip_gap, threads, verbose, options)
+
+
+def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
+                 threads: int | None, verbose: bool,
+                 options: dict[str, Any] | None) -> SolveResult:
     import highspy
 
     global _banner_shown
@@ -279,8 +290,7 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     h.passModel(lm.num_col, lm.num_row, len(value), 1, 1, 0.0, lm.cost, lm.lower, lm.upper,
                 lm.row_lower, lm.row_upper, start.astype(np.int32, copy=False),
                 index.astype(np.int32, copy=False), value, lm.integer.astype(np.int32))
-    with _scheduler_slot(threads):
-        h.run()
+    h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     name = f"highs {h.version()} (highspy)"
@@ -288,9 +298,7 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     gap = float(info.mip_gap) if lm.is_mip and has_solution else None
     ms = highspy.HighsModelStatus
-    if status == ms.kInfeasible:
-        return SolveResult("infeasible", None, None, None, name, 0.0, text)
-    if status == ms.kUnboundedOrInfeasible:
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         return SolveResult("infeasible", None, None, None, name, 0.0, text)
     if not has_solution:
         return SolveResult("no_solution", None, None, None, name, 0.0, text)

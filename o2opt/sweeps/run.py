@@ -180,10 +180,7 @@ def run_task(task: Task) -> dict[str, Any]:
     }
     try:
         base = _network(task.network, task.fingerprint)
-        network = apply_scenario(base, spec)
-        # the sweep runs scenarios side by side: one solver thread each, unless the
-        # scenario asks for more (days would otherwise be solved on every core per worker)
-        solution = optimize(network, threads=1 if network.scenario.threads is None else None)
+        solution = optimize(apply_scenario(base, spec))
         s = solution.summary()
         record.update({k: s[k] for k in ("status", "objective", "mip_gap", "cost",
                                          "demand_m3", "delivered_m3", "unmet_m3", "opened",
