@@ -99,3 +99,22 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, demo, capsys):
                      "--scheduler", "tcp://127.0.0.1:9"])
     assert code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_the_network_is_sent_to_every_worker_once(client, demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from o2opt.sweeps.run import Task, _broadcast, network_payload, run_task
+
+    payload = network_payload(demo)
+    shared = _broadcast(client.get_executor(), payload)
+    assert isinstance(shared, distributed.Future)
+    assert len(client.who_has([shared])[shared.key]) == 2  # on both workers already
+    with ThreadPoolExecutor(1) as pool:
+        assert _broadcast(pool, payload) is None  # elsewhere it goes with each task
+    spec = grid({"budget": [200]})[0]
+    light = Task(spec.id, spec.to_dict(), {}, "fp-test", 0)  # no network inside the task
+    record = client.get_executor().submit(run_task, light, shared).result()
+    alone = run_task(Task(spec.id, spec.to_dict(), payload, "fp-test-2", 0))
+    assert record["status"] == alone["status"] == "optimal"
+    assert record["objective"] == pytest.approx(alone["objective"], rel=1e-12)

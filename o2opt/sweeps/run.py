@@ -155,7 +155,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def run_task(task: Task) -> dict[str, Any]:
+def run_task(task: Task, network: Any = None) -> dict[str, Any]:
     """Solve one scenario; never raises for a problem of the scenario itself.
 
     Returns the record stored for it: ``scenario``, ``label``, ``spec``, ``status``,
@@ -167,6 +167,9 @@ def run_task(task: Task) -> dict[str, Any]:
     With fixed sites (``spec.sites``) the plan's fixed costs are added to ``cost.fixed``
     and ``objective``, and ``opened`` is the plan (see
     :func:`~o2opt.sweeps.scenarios.apply_scenario`).
+
+    ``network`` is the base network's payload when it travels apart from the task (sent to
+    every Dask worker once); by default it is ``task.network``.
     """
     from o2opt import __version__
     from o2opt.optimize import optimize
@@ -179,7 +182,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "error": None,
     }
     try:
-        base = _network(task.network, task.fingerprint)
+        base = _network(network if network is not None else task.network, task.fingerprint)
         solution = optimize(apply_scenario(base, spec))
         s = solution.summary()
         record.update({k: s[k] for k in ("status", "objective", "mip_gap", "cost",
@@ -241,6 +244,22 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
                                initializer=_watch_driver, initargs=(alive_r,))
     pool._o2opt_driver_alive = (alive_r, alive_w)  # type: ignore[attr-defined]  # pool's life
     return pool
+
+
+def _broadcast(executor: Executor, payload: dict[str, Any]) -> Any:
+    """On a Dask executor, the network payload scattered to every worker (a Dask future
+    that tasks receive as an argument); ``None`` elsewhere, where it travels with each task.
+    """
+    client = getattr(executor, "_client", None)  # distributed.cfexecutor.ClientExecutor
+    scatter = getattr(client, "scatter", None)
+    if scatter is None:
+        return None
+    try:
+        return scatter([payload], broadcast=True, hash=False)[0]  # one object, not per key
+    except Exception as e:  # the sweep still works, sending the network with each task
+        log.warning("could not send the network to the Dask workers once (%s: %s); "
+                    "it goes with every task", type(e).__name__, e)
+        return None
 
 
 def _parallelism(executor: Executor) -> int:
@@ -403,6 +422,7 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
     in_flight: dict[Future, ScenarioSpec] = {}
     broken = False
     window, window_at = 2 * _parallelism(ex), time.monotonic()
+    shared = _broadcast(ex, payload)  # on Dask: the network goes to each worker once
 
     def report(last: dict[str, Any] | None) -> None:
         if progress is not None:
@@ -447,10 +467,11 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
                 suspect = attempts.get(spec.id, 0) >= 2  # its worker died twice: run it alone
                 if suspect and in_flight:
                     break
-                task = Task(spec.id, spec.to_dict(), payload, fingerprint,
-                            attempts.get(spec.id, 0))
+                task = Task(spec.id, spec.to_dict(), payload if shared is None else {},
+                            fingerprint, attempts.get(spec.id, 0))
                 try:
-                    future = ex.submit(run_task, task)
+                    future = (ex.submit(run_task, task) if shared is None
+                              else ex.submit(run_task, task, shared))
                 except (BrokenExecutor, RuntimeError) as e:
                     if own:
                         broken = True
