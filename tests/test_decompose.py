@@ -125,3 +125,10 @@ def test_concurrent_solves_with_the_same_threads():
     assert [r.status for r in runs] == ["optimal"] * 6
     for run in runs:
         assert run.objective == pytest.approx(alone.objective, rel=1e-9)
+
+
+def test_a_spent_time_limit_leaves_no_half_plan():
+    net = net_from(6, horizon_days=4, max_delivery_km=150.0)
+    sol = o2opt.optimize(net, time_limit_s=1e-9)
+    assert sol.status == "no_solution" and not sol.has_solution
+    assert "time limit" in sol.result.message
