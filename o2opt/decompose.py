@@ -105,9 +105,10 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
             row_upper=lm.row_upper[rows], start=entry_start[c0:c1 + 1] - e0,
             index=index[e0:e1], value=value[e0:e1],
         )
-        same = next((g for g in groups.get(_key(block), []) if _same(g, block)), None)
+        candidates = groups.setdefault(_key(block), [])
+        same = next((g for g in candidates if _same(g, block)), None)
         if same is None:
-            groups.setdefault(_key(block), []).append(block)
+            candidates.append(block)
         else:
             same.days.append(t)
             same.cols.append(cols)

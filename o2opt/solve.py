@@ -15,6 +15,7 @@ and ``no_solution`` (the solver stopped without a solution).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -138,8 +139,7 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     todo = [b for b in blocks if b.num_col > 0]  # a day without demand needs nothing
     workers = max(1, min(threads or _available_cores(), len(todo)))
     options = {} if lm.is_mip else {"presolve": "off"}
-    done: list[DayBlock] = []  # progress, for the log
-    done_lock = threading.Lock()
+    done = itertools.count(1)  # progress, for the log (next() is atomic under the GIL)
 
     def one(block: DayBlock) -> SolveResult:
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
@@ -147,12 +147,10 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
             return SolveResult("no_solution", None, None, None, "", 0.0,
                                "time limit reached before every day was solved")
         part = _solve_highspy(block, left, mip_gap, threads, verbose, options)
-        with done_lock:
-            done.append(block)
-            log.info("day %d solved (%s%s): %d of %d distinct days, %.1f s", block.days[0],
-                     part.status, f", as {len(block.days)} identical days"
-                     if len(block.days) > 1 else "", len(done), len(todo),
-                     time.perf_counter() - start)
+        log.info("day %d solved (%s%s): %d of %d distinct days, %.1f s", block.days[0],
+                 part.status, f", as {len(block.days)} identical days"
+                 if len(block.days) > 1 else "", next(done), len(todo),
+                 time.perf_counter() - start)
         return part
 
     if workers > 1:
