@@ -258,6 +258,28 @@ def _blocks(folder: Path) -> tuple[Any, list[Any]]:
     return lm, day_blocks(lm)
 
 
+def _pass_block(h: Any, block: Any, arrays: bool) -> None:
+    """Hand a day block to ``h``: the array overload of ``passModel`` (o2opt now) or
+    ``HighsLp`` attributes (o2opt before)."""
+    import highspy
+    import numpy as np
+
+    if arrays:
+        h.passModel(block.num_col, block.num_row, len(block.value), 1, 1, 0.0, block.cost,
+                    block.lower, block.upper, block.row_lower, block.row_upper,
+                    block.start.astype(np.int32), block.index, block.value,
+                    block.integer.astype(np.int32))
+        return
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = block.num_col, block.num_row
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = block.cost, block.lower, block.upper
+    lp.row_lower_, lp.row_upper_ = block.row_lower, block.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = block.start, block.index
+    lp.a_matrix_.value_ = block.value
+    h.passModel(lp)
+
+
 def _solve_block(block: Any, options: tuple[tuple[str, Any], ...] = (),
                  arrays: bool = True) -> tuple[Any, float, float, str, int]:
     """Solve a day block in a fresh Highs: (x, objective, run() seconds, status, iters)."""
@@ -268,20 +290,7 @@ def _solve_block(block: Any, options: tuple[tuple[str, Any], ...] = (),
     h.setOptionValue("output_flag", False)
     for key, value in options:
         h.setOptionValue(key, value)
-    if arrays:
-        h.passModel(block.num_col, block.num_row, len(block.value), 1, 1, 0.0, block.cost,
-                    block.lower, block.upper, block.row_lower, block.row_upper,
-                    block.start.astype(np.int32), block.index, block.value,
-                    block.integer.astype(np.int32))
-    else:
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = block.num_col, block.num_row
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = block.cost, block.lower, block.upper
-        lp.row_lower_, lp.row_upper_ = block.row_lower, block.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_ = block.start, block.index
-        lp.a_matrix_.value_ = block.value
-        h.passModel(lp)
+    _pass_block(h, block, arrays)
     t = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t
@@ -404,7 +413,6 @@ def experiment_handover(folder: Path, work: Path, reps: int = 3) -> None:
     """Handing the day blocks to HiGHS: HighsLp attributes (o2opt today) vs the array
     overload of passModel."""
     import highspy
-    import numpy as np
 
     _, blocks = _blocks(folder)
     for _ in range(reps):
@@ -413,19 +421,7 @@ def experiment_handover(folder: Path, work: Path, reps: int = 3) -> None:
             for b in blocks:
                 h = highspy.Highs()
                 h.setOptionValue("output_flag", False)
-                if arrays:
-                    h.passModel(b.num_col, b.num_row, len(b.value), 1, 1, 0.0, b.cost, b.lower,
-                                b.upper, b.row_lower, b.row_upper, b.start.astype(np.int32),
-                                b.index, b.value, b.integer.astype(np.int32))
-                else:
-                    lp = highspy.HighsLp()
-                    lp.num_col_, lp.num_row_ = b.num_col, b.num_row
-                    lp.col_cost_, lp.col_lower_, lp.col_upper_ = b.cost, b.lower, b.upper
-                    lp.row_lower_, lp.row_upper_ = b.row_lower, b.row_upper
-                    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-                    lp.a_matrix_.start_, lp.a_matrix_.index_ = b.start, b.index
-                    lp.a_matrix_.value_ = b.value
-                    h.passModel(lp)
+                _pass_block(h, b, arrays)
             what = "passModel(arrays)" if arrays else "HighsLp attributes + passModel(lp)"
             print(f"{what:<36} {len(blocks)} blocks: {time.perf_counter() - t:.3f} s")
     a = _solve_block(blocks[0], arrays=False)
