@@ -103,3 +103,28 @@ def test_summary_records_the_scenario_and_report_finds_it(folder, tmp_path):
     assert summary["scenario"] == str(folder.resolve())
     assert main(["report", str(out), "--html", str(tmp_path / "r.html"), "-q"]) == 0
     assert "<html" in (tmp_path / "r.html").read_text(encoding="utf-8").lower()
+
+
+def test_the_command_line_opts_out_of_huge_pages(monkeypatch):
+    import numpy as np
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice wins
+        main(["validate", str(o2opt.datasets.demo_folder())])
+        assert setter(True) is True
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+        main(["validate", str(o2opt.datasets.demo_folder())])
+        assert setter(True) is False  # it had been switched off
+    finally:
+        setter(before)
+
+
+def test_import_leaves_heavy_optional_modules_alone():
+    code = ("import sys, o2opt; heavy = ['pulp', 'o2opt.sweeps', 'o2opt.charts', "
+            "'o2opt.report']; print([m for m in heavy if m in sys.modules]); "
+            "print(callable(o2opt.sweep), o2opt.charts.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True o2opt.charts"

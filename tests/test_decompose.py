@@ -132,3 +132,35 @@ def test_a_spent_time_limit_leaves_no_half_plan():
     sol = o2opt.optimize(net, time_limit_s=1e-9)
     assert sol.status == "no_solution" and not sol.has_solution
     assert "time limit" in sol.result.message
+
+
+def test_lp_days_without_presolve_mip_days_with_it(monkeypatch):
+    import o2opt.solve as solve_module
+
+    seen = []
+    real = solve_module._run_highspy
+
+    def spy(lm, time_limit_s, mip_gap, threads, verbose, options):
+        seen.append((lm.is_mip, dict(options or {})))
+        return real(lm, time_limit_s, mip_gap, threads, verbose, options)
+
+    monkeypatch.setattr(solve_module, "_run_highspy", spy)
+    o2opt.optimize(net_from(7, horizon_days=3, max_delivery_km=150.0))
+    assert seen and all(opts == {"presolve": "off"} for is_mip, opts in seen if not is_mip)
+    seen.clear()  # integer cylinders: MIP days (then the LP relaxation's days)
+    o2opt.optimize(net_from(7, horizon_days=3, max_delivery_km=150.0, integer_cylinders=True))
+    assert [opts for is_mip, opts in seen if is_mip] == [{}, {}, {}]
+
+
+def test_each_solved_day_is_logged(caplog):
+    net = net_from(8, horizon_days=3, max_delivery_km=150.0)
+    with caplog.at_level("INFO", logger="o2opt.solve"):
+        o2opt.optimize(net, threads=1)
+    lines = [r.getMessage() for r in caplog.records if "distinct days" in r.getMessage()]
+    assert [line.split(": ")[1].split(",")[0] for line in lines] == [
+        "1 of 3 distinct days", "2 of 3 distinct days", "3 of 3 distinct days"]
+
+
+def test_matrix_coordinates_are_32_bit():
+    lm = o2opt.model.build(net_from(9, horizon_days=2, max_delivery_km=150.0))
+    assert lm.a_row.dtype == lm.a_col.dtype == np.int32

@@ -155,7 +155,14 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
 
 def dense_unique(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(keys, return_inverse=True)`` for integer keys in ``[0, size)``, by
-    counting instead of sorting (linear in ``len(keys) + size``)."""
+    counting instead of sorting (linear in ``len(keys) + size``).
+
+    Examples
+    --------
+    >>> unique, inverse = dense_unique(np.array([4, 1, 4, 2]), 6)
+    >>> unique.tolist(), inverse.tolist()
+    ([1, 2, 4], [2, 0, 2, 1])
+    """
     present = np.zeros(size, dtype=bool)
     present[keys] = True
     unique = np.flatnonzero(present)
