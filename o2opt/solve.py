@@ -137,7 +137,7 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     """
     start = time.perf_counter()
     todo = [b for b in blocks if b.num_col > 0]  # a day without demand needs nothing
-    workers = max(1, min(threads or _available_cores(), len(todo)))
+    workers = max(1, min(threads or available_cores(), len(todo)))
     options = {} if lm.is_mip else {"presolve": "off"}
     done = itertools.count(1)  # progress, for the log (next() is atomic under the GIL)
 
@@ -176,7 +176,8 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     return SolveResult(state, x, float(lm.cost @ x), gap, f"{name}, by day", 0.0, message)
 
 
-def _available_cores() -> int:
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

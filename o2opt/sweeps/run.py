@@ -55,6 +55,7 @@ import pandas as pd
 from o2opt.network import Network
 from o2opt.schema import MODEL_KEYS
 from o2opt.solution import COST_PARTS
+from o2opt.solve import available_cores
 from o2opt.sweeps.scenarios import ScenarioSpec, apply_scenario, check_scenarios
 from o2opt.sweeps.store import Store
 
@@ -240,7 +241,7 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["o2opt.sweeps.run"])
     alive_r, alive_w = context.Pipe(duplex=False)
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context,
+    pool = ProcessPoolExecutor(max_workers=workers or available_cores(), mp_context=context,
                                initializer=_watch_driver, initargs=(alive_r,))
     pool._o2opt_driver_alive = (alive_r, alive_w)  # type: ignore[attr-defined]  # pool's life
     return pool
@@ -263,13 +264,13 @@ def _broadcast(executor: Executor, payload: dict[str, Any]) -> Any:
 
 
 def _parallelism(executor: Executor) -> int:
-    """How many tasks ``executor`` runs at once, as far as it says (else the CPU count)."""
+    """How many tasks ``executor`` runs at once, as far as it says (else the core count)."""
     n = getattr(executor, "_max_workers", None)
     client = getattr(executor, "_client", None)  # distributed.cfexecutor.ClientExecutor
     if n is None and client is not None:
         with contextlib.suppress(Exception):
             n = sum(client.nthreads().values())
-    return max(1, int(n or os.cpu_count() or 1))
+    return max(1, int(n or available_cores()))
 
 
 def _stop(executor: Executor) -> None:
