@@ -29,7 +29,6 @@ The output is deterministic: pseudo-random choices come from SHA-256 hashes of
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import importlib.util
 import json
@@ -315,22 +314,13 @@ def ward_beds(total: int, cls: str) -> dict[str, int]:
 
 
 def _fmt(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(round(value, 6))
-    return str(value)
+    """A value as the demo generator writes it (one format for both data folders)."""
+    return _load_demo_generator()._fmt(value)
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    count = 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_fmt(v) for v in row])
-            count += 1
-    return count
+    """Write a CSV as the demo generator does; returns the number of rows."""
+    return _load_demo_generator()._write_csv(path, header, rows)
 
 
 # ---------------------------------------------------------------------------------------------
