@@ -86,11 +86,15 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
         return None
     col_order, col_local, col_start = _group_by_day(col_day, n_days)
     row_order, row_local, row_start = _group_by_day(row_day, n_days)
-    col_rank = np.empty(lm.num_col, dtype=np.int64)
-    col_rank[col_order] = np.arange(lm.num_col)
-    entry_col = col_rank[lm.a_col]
-    by_col = np.argsort(entry_col, kind="stable")  # entries grouped by day, then column
-    index = row_local[lm.a_row[by_col]].astype(np.int32)
+    col_rank = np.empty(lm.num_col, dtype=lm.a_col.dtype)
+    col_rank[col_order] = np.arange(lm.num_col, dtype=lm.a_col.dtype)
+    # Entries grouped by day, then by column: first a radix sort on the 16-bit day; within
+    # a day the entries keep the model's order, in which each block's entries run in
+    # ascending column order, so the second (stable) sort only merges a few sorted runs.
+    by_day = _day_order(entry_day, n_days)
+    entry_col = col_rank[lm.a_col[by_day]]
+    by_col = by_day[np.argsort(entry_col, kind="stable")]
+    index = row_local.astype(np.int32)[lm.a_row[by_col]]
     value = lm.a_val[by_col]
     entry_start = np.zeros(lm.num_col + 1, dtype=np.int64)
     np.cumsum(np.bincount(entry_col, minlength=lm.num_col), out=entry_start[1:])
@@ -119,13 +123,18 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
 def _group_by_day(day: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Items sorted by day (stable), each item's position within its day, and each day's
     first position (``n_days + 1`` bounds)."""
-    small = day.astype(np.int16) if n_days <= np.iinfo(np.int16).max else day
-    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit keys
+    order = _day_order(day, n_days)
     start = np.zeros(n_days + 1, dtype=np.int64)
     np.cumsum(np.bincount(day, minlength=n_days), out=start[1:])
     local = np.empty(len(day), dtype=np.int64)
     local[order] = np.arange(len(day)) - np.repeat(start[:-1], np.diff(start))
     return order, local, start
+
+
+def _day_order(day: np.ndarray, n_days: int) -> np.ndarray:
+    """The stable order of ``day`` (a linear-time radix sort when days fit in 16 bits)."""
+    small = day.astype(np.int16) if n_days <= np.iinfo(np.int16).max else day
+    return np.argsort(small, kind="stable")
 
 
 _ARRAYS = ("cost", "lower", "upper", "integer", "row_lower", "row_upper", "start", "index",
