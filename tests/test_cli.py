@@ -128,3 +128,15 @@ def test_import_leaves_heavy_optional_modules_alone():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[0] == "[]" and out[1] == "True o2opt.charts"
+
+
+def test_command_line_parser_leaves_the_sweep_machinery_alone():
+    # the parser declares `o2opt sweep`; solving one scenario must not pay for the rest
+    code = ("import sys; from o2opt.cli import _parser; _parser(); "
+            "heavy = ['o2opt.sweeps.run', 'o2opt.sweeps.decisions', 'o2opt.sweeps.scenarios', "
+            "'o2opt.sweeps.store', 'pulp']; print([m for m in heavy if m in sys.modules]); "
+            "from o2opt.sweeps import grid, Store; print(grid.__module__, Store.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "o2opt.sweeps.scenarios o2opt.sweeps.store"

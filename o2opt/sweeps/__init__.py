@@ -23,32 +23,38 @@ Examples
 3  demand_multiplier=2, outage:p-baghdad-asu=all  optimal    9811.6
 """
 
-from o2opt.sweeps.decisions import (
-    RobustSiting,
-    candidate_plans,
-    opening_frequency,
-    pareto_frontier,
-    robust_siting,
-)
-from o2opt.sweeps.run import (
-    SweepProgress,
-    local_executor,
-    parameter_columns,
-    read_results,
-    sweep,
-)
-from o2opt.sweeps.scenarios import (
-    CapacityChange,
-    DemandSurge,
-    Outage,
-    ScenarioSpec,
-    apply_scenario,
-    check_scenarios,
-    grid,
-    read_scenarios,
-    scenarios_from_frame,
-)
-from o2opt.sweeps.store import Store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from o2opt.sweeps.decisions import (
+        RobustSiting,
+        candidate_plans,
+        opening_frequency,
+        pareto_frontier,
+        robust_siting,
+    )
+    from o2opt.sweeps.run import (
+        SweepProgress,
+        local_executor,
+        parameter_columns,
+        read_results,
+        sweep,
+    )
+    from o2opt.sweeps.scenarios import (
+        CapacityChange,
+        DemandSurge,
+        Outage,
+        ScenarioSpec,
+        apply_scenario,
+        check_scenarios,
+        grid,
+        read_scenarios,
+        scenarios_from_frame,
+    )
+    from o2opt.sweeps.store import Store
 
 __all__ = [
     "CapacityChange",
@@ -72,3 +78,26 @@ __all__ = [
     "scenarios_from_frame",
     "sweep",
 ]
+
+#: Where each public name lives: the submodules are imported on first use, so that
+#: ``o2opt`` (whose command line declares ``o2opt sweep``) starts without them.
+_HOME = {
+    **dict.fromkeys(("RobustSiting", "candidate_plans", "opening_frequency",
+                     "pareto_frontier", "robust_siting"), "decisions"),
+    **dict.fromkeys(("SweepProgress", "local_executor", "parameter_columns", "read_results",
+                     "sweep"), "run"),
+    **dict.fromkeys(("CapacityChange", "DemandSurge", "Outage", "ScenarioSpec",
+                     "apply_scenario", "check_scenarios", "grid", "read_scenarios",
+                     "scenarios_from_frame"), "scenarios"),
+    "Store": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"o2opt.sweeps.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'o2opt.sweeps' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

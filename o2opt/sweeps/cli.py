@@ -27,17 +27,16 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import TextIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, TextIO
 
 from o2opt.errors import InputError, OutputError, Problem
-from o2opt.io import read_network
-from o2opt.network import Network
-from o2opt.sweeps.decisions import opening_frequency, pareto_frontier, robust_siting
-from o2opt.sweeps.run import SweepProgress, sweep
-from o2opt.sweeps.scenarios import ScenarioSpec, grid, read_scenarios
-from o2opt.sweeps.store import write_atomic
+
+if TYPE_CHECKING:  # the sweep machinery is imported when a sweep runs, not to parse
+    import pandas as pd
+
+    from o2opt.network import Network
+    from o2opt.sweeps.run import SweepProgress
+    from o2opt.sweeps.scenarios import ScenarioSpec
 
 __all__ = ["ProgressBar", "add_sweep_parser", "parse_grid", "run_sweep", "write_outputs"]
 
@@ -103,6 +102,8 @@ def parse_grid(items: list[str]) -> dict[str, list[str]]:
 
 
 def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
+    from o2opt.sweeps.scenarios import grid, read_scenarios
+
     table = read_scenarios(args.scenarios, network) if args.scenarios else None
     points = grid(parse_grid(args.grid), network) if args.grid else None
     if table is None and points is None:
@@ -202,6 +203,8 @@ def _clock(seconds: float) -> str:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
+    from o2opt.sweeps.store import write_atomic
+
     write_atomic(path, frame.to_csv(index=False))
 
 
@@ -209,6 +212,9 @@ def write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
                   results: pd.DataFrame, *, robust: str | None = None,
                   run: dict | None = None) -> list[Path]:
     """Write ``scenarios.csv``, ``sweep.csv`` and the decision tables and charts."""
+    import pandas as pd
+
+    from o2opt.sweeps.decisions import opening_frequency, pareto_frontier, robust_siting
     from o2opt.sweeps.plot import plot_opening_frequency, plot_pareto, plot_robust, save_chart
 
     written = []
@@ -241,6 +247,9 @@ def write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
 
 def run_sweep(args: argparse.Namespace) -> int:
     """Run ``o2opt sweep`` with parsed ``args``; returns the exit status."""
+    from o2opt.io import read_network
+    from o2opt.sweeps.run import sweep
+
     start = time.perf_counter()
     network = read_network(args.folder)
     log.info("read %s: %r", args.folder, network)
