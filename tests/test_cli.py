@@ -140,3 +140,26 @@ def test_command_line_parser_leaves_the_sweep_machinery_alone():
                          check=True).stdout.split("\n")
     assert out[0] == "[]"
     assert out[1] == "o2opt.sweeps.scenarios o2opt.sweeps.store"
+
+
+def test_entry_point_freezes_startup_objects_and_exits_with_mains_status(monkeypatch):
+    import gc
+
+    import o2opt.cli as cli
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    with pytest.raises(SystemExit) as exit_:
+        cli.run()
+    assert exit_.value.code == 3 and frozen == [True]
+
+
+def test_console_script_and_module_share_the_entry_point():
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(text)["project"]["scripts"]["o2opt"] == "o2opt.cli:run"
+    proc = run("--version")  # python -m o2opt
+    assert proc.returncode == 0 and proc.stdout.startswith("o2opt ")
