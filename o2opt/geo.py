@@ -32,8 +32,13 @@ def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float,
     """
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype=float))
                               for a in (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return _haversine(lat1, lon1, np.cos(lat1), lat2, lon2, np.cos(lat2))
+
+
+def _haversine(phi1: np.ndarray, lam1: np.ndarray, cos1: np.ndarray, phi2: np.ndarray,
+               lam2: np.ndarray, cos2: np.ndarray) -> np.ndarray:
+    """:func:`haversine_km` from radians and the cosines of the latitudes."""
+    a = np.sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * np.sin((lam2 - lam1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -111,24 +116,49 @@ def _empty_pairs() -> Pairs:
 
 def _pairs_within(origins: pd.DataFrame, dests: pd.DataFrame, circuity: float,
                   max_km: float | None) -> Pairs:
-    """All origin × destination pairs with road km ≤ ``max_km``, scanned in blocks."""
+    """All origin × destination pairs with road km ≤ ``max_km`` (every pair when ``None``),
+    ordered by origin, then destination.
+
+    A great circle is at least as long as its change of latitude, so only destinations in
+    the band ``|Δlat| ≤ max_km / (circuity R)`` around an origin can be within reach: they
+    are found by binary search in the destinations sorted by latitude, and the distance is
+    computed for them alone, in blocks of at most ``_BLOCK_PAIRS`` pairs.
+    """
     n_o, n_d = len(origins), len(dests)
     if n_o == 0 or n_d == 0:
         return _empty_pairs()
     lat_o, lon_o = origins["lat"].to_numpy(float), origins["lon"].to_numpy(float)
     lat_d, lon_d = dests["lat"].to_numpy(float), dests["lon"].to_numpy(float)
-    step = max(1, _BLOCK_PAIRS // n_d)
+    if max_km is None:
+        lo, hi, by_lat = np.zeros(n_o, np.int64), np.full(n_o, n_d), np.arange(n_d)
+    else:
+        # the band in degrees, widened by a hair so that rounding never drops a pair
+        band = np.degrees(max_km / (circuity * EARTH_RADIUS_KM)) * (1 + 1e-9) + 1e-9
+        by_lat = np.argsort(lat_d, kind="stable")
+        lat_sorted = lat_d[by_lat]
+        lo = np.searchsorted(lat_sorted, lat_o - band, side="left")
+        hi = np.searchsorted(lat_sorted, lat_o + band, side="right")
+    phi_o, lam_o, phi_d, lam_d = (np.radians(x) for x in (lat_o, lon_o, lat_d, lon_d))
+    cos_o, cos_d = np.cos(phi_o), np.cos(phi_d)  # once per point, not once per pair
+    ends = np.cumsum(hi - lo)
+    cuts = np.searchsorted(ends, np.arange(_BLOCK_PAIRS, ends[-1], _BLOCK_PAIRS), "right")
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for start in range(0, n_o, step):
-        stop = min(n_o, start + step)
-        km = circuity * haversine_km(lat_o[start:stop, None], lon_o[start:stop, None],
-                                     lat_d[None, :], lon_d[None, :])
-        if max_km is None:
-            a, b = np.divmod(np.arange(km.size), n_d)
-            parts.append((a + start, b, km.ravel()))
-        else:
-            a, b = np.nonzero(km <= max_km)
-            parts.append((a + start, b, km[a, b]))
+    for start, stop in zip(np.r_[0, cuts], np.r_[cuts, n_o], strict=True):
+        if stop <= start:
+            continue
+        count = hi[start:stop] - lo[start:stop]
+        a = np.repeat(np.arange(start, stop), count)
+        first = np.cumsum(count) - count  # each origin's first pair in this block
+        b = by_lat[np.arange(len(a)) - np.repeat(first - lo[start:stop], count)]
+        km = circuity * _haversine(phi_o[a], lam_o[a], cos_o[a], phi_d[b], lam_d[b], cos_d[b])
+        if max_km is not None:
+            keep = km <= max_km
+            a, b, km = a[keep], b[keep], km[keep]
+            order = np.lexsort((b, a))  # by destination within each origin, as documented
+            a, b, km = a[order], b[order], km[order]
+        parts.append((a, b, km))
+    if not parts:
+        return _empty_pairs()
     a, b, km = (np.concatenate(x) for x in zip(*parts, strict=True))
     return {"a": a.astype(np.int64), "b": b.astype(np.int64), "km": km,
             "cost": np.full(len(a), np.nan)}

@@ -9,9 +9,13 @@ cylinders 10 * (0.05 * 10 + 2.0) = 25.0, bulk 68 * (0.002 * 100 + 0.5) = 47.6 ->
 from __future__ import annotations
 
 import math
+from unittest import mock
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import o2opt
 
@@ -240,3 +244,39 @@ def test_availability_names_must_be_supply_facilities(tmp_path):
     assert "availability.csv, column facility, line 2 (facility H1): names 'H1'" in text
     assert "availability.csv, column day, line 4 (facility P1)" in text
     assert "availability.csv, column capacity_factor, line 5 (facility S1): must be >= 0" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 60),
+       st.sampled_from([0.5, 5.0, 40.0, 300.0, 3000.0, 30000.0]),
+       st.sampled_from([1.0, 1.3]), st.integers(1, 200))
+def test_arcs_within_reach_are_exactly_the_all_pairs_answer(seed, n_o, n_d, max_km, circuity,
+                                                             block):
+    # the latitude band and the blocks only skip work: same pairs, same order, same km
+    # (bit for bit) as computing every origin x destination distance
+    rng = np.random.default_rng(seed)
+
+    def points(n):
+        lat = rng.choice([rng.uniform(29, 37, n), np.round(rng.uniform(29, 37, n), 1),
+                          rng.uniform(-89.9, 89.9, n)])
+        return pd.DataFrame({"lat": lat, "lon": rng.uniform(-180, 180, n)})
+
+    origins, dests = points(n_o), points(n_d)
+    # half the destinations due north or south of an origin, near the edge of its reach
+    near = rng.integers(0, n_o, n_d // 2)
+    reach_deg = np.degrees(max_km / (circuity * o2opt.geo.EARTH_RADIUS_KM))
+    dests.loc[: len(near) - 1, "lon"] = origins["lon"].to_numpy()[near]
+    dests.loc[: len(near) - 1, "lat"] = np.clip(
+        origins["lat"].to_numpy()[near]
+        + rng.choice([-1, 1], len(near)) * reach_deg * rng.uniform(0.95, 1.0001, len(near)),
+        -90, 90)
+    with mock.patch.object(o2opt.geo, "_BLOCK_PAIRS", block):
+        got = o2opt.geo._pairs_within(origins, dests, circuity, max_km)
+    km = circuity * o2opt.geo.haversine_km(origins["lat"].to_numpy()[:, None],
+                                           origins["lon"].to_numpy()[:, None],
+                                           dests["lat"].to_numpy()[None, :],
+                                           dests["lon"].to_numpy()[None, :])
+    a, b = np.nonzero(km <= max_km)
+    np.testing.assert_array_equal(got["a"], a)
+    np.testing.assert_array_equal(got["b"], b)
+    np.testing.assert_array_equal(got["km"], km[a, b])

@@ -99,7 +99,7 @@ class Columns:
         self._lower: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._integer: list[np.ndarray] = []
-        self._parts: dict[str, list[np.ndarray]] = {k: [] for k in COST_PARTS}
+        self._costs: list[tuple[slice, dict[str, np.ndarray | float]]] = []
         self.count = 0
 
     def add(self, name: str, n: int, *, lower: np.ndarray | float = 0.0,
@@ -113,17 +113,22 @@ class Columns:
         self._lower.append(_full(lower, n))
         self._upper.append(_full(upper, n))
         self._integer.append(_full(integer, n, bool))
-        for kind, arrays in self._parts.items():
-            arrays.append(_full(costs.get(kind, 0.0), n))
         self.blocks[name] = slice(self.count, self.count + n)
+        self._costs.append((self.blocks[name], costs))
         self.count += n
         return np.arange(self.blocks[name].start, self.blocks[name].stop)
 
     def arrays(self) -> dict:
-        parts = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self._parts.items()}
+        # Each kind's costs are written block by block into zeros: a block without that
+        # kind (most of them: a cylinder has no unmet penalty) costs neither time nor, as
+        # the zero pages are never written, memory.
+        parts = {k: np.zeros(self.count) for k in COST_PARTS}
         cost = np.zeros(self.count)
-        for part in parts.values():  # in place: no stacked temporary
-            cost += part
+        for where, costs in self._costs:
+            for kind, value in costs.items():
+                if np.ndim(value) or value:
+                    parts[kind][where] = value
+                    cost[where] += value
         return {
             "cost": cost,
             "lower": np.concatenate(self._lower) if self.count else np.zeros(0),
