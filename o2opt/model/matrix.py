@@ -87,6 +87,11 @@ def _compress(major: np.ndarray, minor: np.ndarray, value: np.ndarray,
     return start, minor[order].astype(np.int32), value[order]
 
 
+def _index_dtype(size: int) -> type:
+    """``int32`` for indices below ``size`` when they fit, else ``int64``."""
+    return np.int32 if size < np.iinfo(np.int32).max else np.int64
+
+
 def _full(value: np.ndarray | float, n: int, dtype: type = float) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
 
@@ -169,9 +174,12 @@ class Rows:
         """Add entries to rows of block ``name`` (local row numbers)."""
         offset = self.blocks[name].start
         for r, c, v in entries:
-            r = np.asarray(r, dtype=np.int64)
-            self._entries.append((r + offset, np.asarray(c, dtype=np.int64),
-                                  _full(v, len(r))))
+            # 32-bit coordinates where they fit: half the memory of every copy made of them
+            r = np.array(r, dtype=_index_dtype(self.blocks[name].stop))
+            r += offset
+            c = np.asarray(c)
+            c = c.astype(_index_dtype(int(c.max()) + 1 if len(c) else 0), copy=False)
+            self._entries.append((r, c, _full(v, len(r))))
 
     def shift_lower(self, name: str, local_rows: np.ndarray, delta: np.ndarray) -> None:
         """Add ``delta`` to the lower bounds of rows ``local_rows`` of block ``name``."""
@@ -183,9 +191,9 @@ class Rows:
 
         a_val = cat([e[2] for e in self._entries], float)
         keep = np.flatnonzero(a_val) if not a_val.all() else slice(None)
-        n_cols = max((int(e[1].max()) + 1 for e in self._entries if len(e[1])), default=0)
         # 32-bit coordinates (HiGHS's own index type) halve the memory the largest arrays touch
-        index = np.int32 if max(self.count, n_cols) < np.iinfo(np.int32).max else np.int64
+        wide = any(e[0].dtype == np.int64 or e[1].dtype == np.int64 for e in self._entries)
+        index = np.int64 if wide else np.int32
         return {
             "a_row": cat([e[0] for e in self._entries], index)[keep],
             "a_col": cat([e[1] for e in self._entries], index)[keep],
