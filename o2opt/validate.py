@@ -8,6 +8,7 @@ row, or returns a :class:`~o2opt.network.Network`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import math
@@ -137,9 +138,12 @@ def _is_text(values: pd.Series) -> bool:
     return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    """Each value as stripped text ('' when missing) in an object array (see :func:`_as_id`)."""
-    if isinstance(values.dtype, pd.StringDtype):  # CSV input: only strings and NA
+def _text(values: pd.Series, stripped: bool = False) -> np.ndarray:
+    """Each value as stripped text ('' when missing) in a new object array (see
+    :func:`_as_id`); ``stripped``: the values are all strings, stripped already (CSV input)."""
+    if stripped:
+        return values.to_numpy(dtype=object, copy=True)
+    if isinstance(values.dtype, pd.StringDtype):  # only strings and NA
         return np.array([v.strip() for v in values.to_numpy(dtype=object, na_value="")],
                         dtype=object)
     return np.array([_as_id(v) for v in values.to_numpy(dtype=object)], dtype=object)
@@ -208,19 +212,15 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
              problems: list[Problem]) -> tuple[pd.Series, np.ndarray]:
     """Column ``col`` in its dtype with defaults filled, and which rows had a problem."""
     values = frame[col.name]
+    stripped = table.name in raw.stripped
     if col.dtype == "str":
-        text = _text(values)
+        text = _text(values, stripped)
         empty = text == "" if col.required else np.zeros(len(text), dtype=bool)
         _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(empty),
                 lambda i: "is empty")
         return pd.Series(text, index=frame.index, dtype=object), empty
     if _is_text(values):
-        text = np.array([t.lower() for t in _text(values)], dtype=object)
-        blank = text == ""
-        if col.allow_inf:
-            text[np.isin(text, ["unlimited", "infinity"])] = "inf"
-        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
-        unparsed = ~blank & np.isnan(numbers) & (text != "nan")
+        blank, numbers, unparsed = _parse(_text(values, stripped), col.allow_inf)
     else:
         blank = values.isna().to_numpy(dtype=bool)
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -268,6 +268,35 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         whole = ok & ~bad
         return pd.Series(np.where(whole, numbers, 0).astype(np.int64), index=frame.index), bad
     return pd.Series(numbers, index=frame.index, dtype=np.float64), bad
+
+
+def _parse(text: np.ndarray, allow_inf: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which of ``text`` (stripped strings, in an object array it may change) are blank, their
+    numbers (NaN when blank or not a number) and which are not numbers.
+
+    Case does not matter ('NaN', 'INF'); with ``allow_inf``, 'unlimited' and 'infinity' are
+    infinite. The values are lowered only if that changes one of them, which is exactly
+    when it changes their joined text (no character gets shorter, and capital sigma, the
+    only one lowered by its context, always changes). A column of whole numbers written
+    in plain digits is read by numpy, several times faster, to the same numbers:
+    :func:`pandas.to_numeric` reads it as int64 too.
+    """
+    joined = "".join(text)
+    if joined.lower() != joined:
+        text = np.array([t.lower() for t in text], dtype=object)
+        joined = "".join(text)
+    blank = text == ""
+    if allow_inf and ("unlimited" in joined or "infinity" in joined):
+        text[np.isin(text, ["unlimited", "infinity"])] = "inf"
+    numbers = None
+    if joined.isdigit() and joined.isascii() and not blank.any():
+        # a number beyond int64 (OverflowError here) is left to pandas
+        with contextlib.suppress(OverflowError, ValueError):
+            numbers = text.astype(np.int64).astype(float)
+    if numbers is None:
+        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+    unparsed = ~blank & np.isnan(numbers) & (text != "nan")
+    return blank, numbers, unparsed
 
 
 def _check_ids(tables: dict[str, pd.DataFrame], raw: RawInput, problems: list[Problem]) -> None:

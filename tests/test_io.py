@@ -350,3 +350,77 @@ def test_write_csv_matches_pandas(tmp_path):
     write_csv(frame, tmp_path / "fast.csv")
     frame.to_csv(tmp_path / "pandas.csv", index=False)
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def _edge_frames() -> dict[str, pd.DataFrame]:
+    nan, inf = float("nan"), float("inf")
+    special = ["a,b", 'say "hi"', "line\nbreak", "cr\rhere", "crlf\r\nx", " pad ", "", None,
+               "مستشفى é 中", nan]
+    return {
+        "floats": pd.DataFrame({
+            "x": [-0.0, 0.0, 1e16, 1e15, 1e-05, 1e-4, inf, -inf, nan, 5e-324],
+            "y": [0.1 + 0.2, 2.0 / 3.0, -1e-300, 1.7976931348623157e308, 3.0, 3.0, 3.0,
+                  nan, nan, 123456789.123],
+        }),
+        "ints": pd.DataFrame({
+            "i": [2**63 - 1, -(2**63), 0, 7],
+            "u": np.array([2**64 - 1, 0, 5, 5], dtype=np.uint64),
+            "i8": np.array([-128, 127, 0, 0], dtype=np.int8),
+            "b": [True, False, False, True],
+        }),
+        "strings": pd.DataFrame({"s": special, "n": range(10),
+                                 "t": pd.array([None if v is nan else v for v in special],
+                                               dtype="string")}),
+        "objects": pd.DataFrame({
+            "o": np.array([np.float64(1.5), 1, None, pd.NaT, pd.NA, "z", b"by", True, 1e16,
+                           np.int64(3)], dtype=object),
+            "k": range(10),
+        }),
+        "one string column": pd.DataFrame({"s": ["", None, nan, "x", "a,b"]}),
+        "one float column": pd.DataFrame({"": [1.0, nan, -0.0]}),
+        "empty": pd.DataFrame({"a": pd.Series([], dtype=float),
+                               "b": pd.Series([], dtype=object)}),
+        "no columns": pd.DataFrame(index=[0, 1]),
+        "odd names": pd.DataFrame({"a,b": [1], 'c"d': [2.5], "é": ["ß"], "": ["x"]}),
+        "duplicate names": pd.DataFrame([[1, 2.5, "x"]], columns=["a", "a", "b"]),
+        "left to pandas": pd.DataFrame({
+            "f32": np.array([0.1, nan], dtype=np.float32),
+            "I": pd.array([1, None], dtype="Int64"),
+            "d": pd.to_datetime(["2024-01-01", None]),
+            "c": pd.Categorical(["a", "b"]),
+        }),
+        "int labels": pd.DataFrame({1: [1.5], "x": [2]}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_edge_frames()))
+def test_write_csv_edge_cases_match_pandas(tmp_path, name):
+    from o2opt.io import write_csv
+
+    frame = _edge_frames()[name]
+    write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_write_csv_random_frames_in_chunks_match_pandas(monkeypatch):
+    import io as _io
+
+    import o2opt.io
+
+    monkeypatch.setattr(o2opt.io, "_CSV_CHUNK_ROWS", 7)  # rows are joined in several chunks
+    rng = np.random.default_rng(5)
+    alphabet = list('ab,"\n\r xé')
+    for _ in range(40):
+        n = int(rng.integers(0, 60))
+        bits = rng.integers(0, 2**64, n, dtype=np.uint64).view(np.float64)  # any double
+        pick = rng.choice([0.0, -0.0, np.nan, np.inf, 1.5, 1e16, 1e-5, 3.0], n)
+        text = ["".join(rng.choice(alphabet, int(rng.integers(0, 4)))) for _ in range(n)]
+        frame = pd.DataFrame({
+            "f": np.where(rng.random(n) < 0.5, bits, pick), "i": rng.integers(-3, 3, n),
+            "s": [None if rng.random() < 0.1 else t for t in text], "b": rng.random(n) < 0.5,
+        })
+        frame = frame[list(rng.permutation(frame.columns)[: int(rng.integers(1, 5))])]
+        buffer = _io.StringIO()
+        o2opt.io.write_csv(frame, buffer)
+        assert buffer.getvalue() == frame.to_csv(index=False)
