@@ -101,9 +101,9 @@ class Columns:
 
     def __init__(self) -> None:
         self.blocks: dict[str, slice] = {}
-        self._lower: list[np.ndarray] = []
+        self._lower: list[np.ndarray | float] = []
         self._upper: list[np.ndarray] = []
-        self._integer: list[np.ndarray] = []
+        self._integer: list[bool] = []
         self._costs: list[tuple[slice, dict[str, np.ndarray | float]]] = []
         self.count = 0
 
@@ -115,9 +115,9 @@ class Columns:
         unknown = set(costs) - set(COST_PARTS)
         if unknown:
             raise ValueError(f"unknown cost kind(s) {sorted(unknown)}")
-        self._lower.append(_full(lower, n))
+        self._lower.append(lower)
         self._upper.append(_full(upper, n))
-        self._integer.append(_full(integer, n, bool))
+        self._integer.append(integer)
         self.blocks[name] = slice(self.count, self.count + n)
         self._costs.append((self.blocks[name], costs))
         self.count += n
@@ -128,17 +128,23 @@ class Columns:
         # kind (most of them: a cylinder has no unmet penalty) costs neither time nor, as
         # the zero pages are never written, memory.
         parts = {k: np.zeros(self.count) for k in COST_PARTS}
-        cost = np.zeros(self.count)
-        for where, costs in self._costs:
-            for kind, value in costs.items():
+        cost, lower = np.zeros(self.count), np.zeros(self.count)
+        integer = np.zeros(self.count, dtype=bool)
+        for (where, costs), low, whole in zip(self._costs, self._lower, self._integer,
+                                              strict=True):
+            for kind in COST_PARTS:  # summed in this order, as always
+                value = costs.get(kind, 0.0)
                 if np.ndim(value) or value:
                     parts[kind][where] = value
                     cost[where] += value
+            if np.ndim(low) or low:
+                lower[where] = low
+            integer[where] = whole
         return {
             "cost": cost,
-            "lower": np.concatenate(self._lower) if self.count else np.zeros(0),
+            "lower": lower,
             "upper": np.concatenate(self._upper) if self.count else np.zeros(0),
-            "integer": np.concatenate(self._integer) if self.count else np.zeros(0, bool),
+            "integer": integer,
             "parts": parts,
             "blocks": self.blocks,
         }
