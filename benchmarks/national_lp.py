@@ -154,6 +154,7 @@ def timed_child(folder: str, out: str, result: str) -> int:
     """``o2opt solve FOLDER --out OUT -q`` in this process, HiGHS calls timed."""
     import highspy
 
+    from o2opt.cli import _prepare_process
     from o2opt.cli import main as o2opt_main
 
     acc: dict[str, Any] = {"run": 0.0, "run_cpu": 0.0, "passModel": 0.0, "calls": 0,
@@ -180,6 +181,7 @@ def timed_child(folder: str, out: str, result: str) -> int:
             return r
 
     highspy.Highs = Timed  # o2opt.solve looks highspy.Highs up when it solves
+    _prepare_process()  # as the o2opt command does before its main()
     code = o2opt_main(["solve", folder, "--out", out, "-q"])
     busy, end = 0.0, float("-inf")  # wall time during which at least one run() was going
     for a, b in sorted(acc.pop("intervals")):

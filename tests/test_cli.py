@@ -149,10 +149,11 @@ def test_entry_point_freezes_startup_objects_and_exits_with_mains_status(monkeyp
 
     frozen = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli, "_reuse_freed_memory", lambda: frozen.append("malloc"))
     monkeypatch.setattr(cli, "main", lambda: 3)
     with pytest.raises(SystemExit) as exit_:
         cli.run()
-    assert exit_.value.code == 3 and frozen == [True]
+    assert exit_.value.code == 3 and frozen == [True, "malloc"]
 
 
 def test_console_script_and_module_share_the_entry_point():
@@ -163,3 +164,26 @@ def test_console_script_and_module_share_the_entry_point():
     assert tomllib.loads(text)["project"]["scripts"]["o2opt"] == "o2opt.cli:run"
     proc = run("--version")  # python -m o2opt
     assert proc.returncode == 0 and proc.stdout.startswith("o2opt ")
+
+
+def test_entry_point_lets_glibc_reuse_freed_arrays(monkeypatch):
+    import ctypes
+
+    import o2opt.cli as cli
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, option, value):
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    cli._reuse_freed_memory()
+    assert dict(calls) == {-3: 32 << 20, -1: 4 << 30, -2: 64 << 20}
+
+    class NotGlibc:  # no mallopt (macOS, musl without it): nothing happens, no error
+        pass
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: NotGlibc())
+    cli._reuse_freed_memory()
