@@ -19,6 +19,7 @@ import pandas as pd
 
 from o2opt.io import atomic_folder, write_csv
 from o2opt.model.build import LinearModel
+from o2opt.model.matrix import dot
 from o2opt.network import Network
 from o2opt.solve import SolveResult
 
@@ -112,11 +113,11 @@ class Solution:
         so the figures a report shows and the cost they carry are the same numbers."""
         if self._x is None:
             return {}
-        cost = {k: float(self.model.parts[k] @ self._x) for k in COST_PARTS}
+        cost = {k: dot(self.model.parts[k], self._x) for k in COST_PARTS}
         sc = self.network.scenario
         priority = np.repeat(self.network.hospitals["priority"].to_numpy(float), sc.horizon_days)
         unmet = self.service["unmet_m3"].to_numpy()
-        cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * (priority @ unmet))
+        cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * dot(priority, unmet))
         return cost
 
     @cached_property

@@ -35,6 +35,7 @@ import numpy as np
 from o2opt.decompose import DayBlock, day_blocks
 from o2opt.errors import SolverError
 from o2opt.model.build import LinearModel
+from o2opt.model.matrix import dot
 
 __all__ = ["PROVEN_GAP", "SOLVERS", "SolveResult", "solve"]
 
@@ -173,7 +174,7 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     message = (f"solved day by day: {days} days, {len(blocks)} distinct, "
                f"{workers} at a time")
     log.info(message)
-    return SolveResult(state, x, float(lm.cost @ x), gap, f"{name}, by day", 0.0, message)
+    return SolveResult(state, x, dot(lm.cost, x), gap, f"{name}, by day", 0.0, message)
 
 
 def available_cores() -> int:
@@ -347,7 +348,7 @@ def _solve_pulp(lm: LinearModel, solver: str, time_limit_s: float | None, mip_ga
     if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return SolveResult("no_solution", None, None, None, name, 0.0, text)
     x = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables])
-    objective = float(lm.cost @ x)
+    objective = dot(lm.cost, x)
     if sol_status == pulp.LpSolutionOptimal:
         gap = _pulp_gap(prob, solver, solver_log, objective) if lm.is_mip else None
         state = _status_from_gap(gap) if lm.is_mip else "optimal"
