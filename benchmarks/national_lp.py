@@ -16,7 +16,8 @@ gives wall and CPU seconds, peak MiB, objective, the o2opt/baseline ratios of ti
 memory, the relative objective difference, and the share of o2opt's wall time that is not
 its solve step (``1 - seconds.solve / wall``, ``summary.json``). A last child runs the same
 ``o2opt solve`` with ``highspy.Highs.run`` timed (``--no-solver-share`` skips it), which gives
-the share of wall time spent inside HiGHS itself. Exit status 1 when the objectives differ by
+the share of wall time spent inside HiGHS itself; with ``--serial`` another one does the same
+for ``--threads 1``. Exit status 1 when the objectives differ by
 more than 1e-6 relative, or a child fails.
 
 ``--experiment NAME`` instead runs one of the in-process experiments behind
@@ -135,23 +136,29 @@ def main(argv: list[str] | None = None) -> int:
             o, b = runs["o2opt"][-1], runs["baseline"][-1]
             print(f"pair {k + 1}: o2opt {o['wall']:.2f} s {o['rss']:.0f} MiB, baseline "
                   f"{b['wall']:.2f} s {b['rss']:.0f} MiB", flush=True)
-        share = None if args.no_solver_share else solver_share(folder, work)
-        return report(runs, share)
+        timed = {}
+        if not args.no_solver_share:
+            timed["o2opt"] = solver_share(folder, work)
+            if args.serial:
+                timed["o2opt --threads 1"] = solver_share(folder, work, ["--threads", "1"])
+        return report(runs, timed)
 
 
-def solver_share(folder: Path, work: Path) -> dict[str, Any]:
-    """One more ``o2opt solve`` child with ``highspy.Highs.run`` / ``passModel`` timed."""
-    out, res = work / "o2opt-out-timed", work / "o2opt-timed.json"
+def solver_share(folder: Path, work: Path, extra: list[str] | None = None) -> dict[str, Any]:
+    """One more ``o2opt solve`` child (with ``extra`` arguments) with ``highspy.Highs.run`` /
+    ``passModel`` timed."""
+    tag = "-".join(a.strip("-") for a in extra or [])
+    out, res = work / f"o2opt-out-timed{tag}", work / f"o2opt-timed{tag}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--timed-child", str(folder),
-           str(out), str(res)]
+           str(out), str(res), *(extra or [])]
     wall, rss, code, cpu = run_child(cmd, work / "o2opt-timed.log")
     if code != 0:
         sys.exit((work / "o2opt-timed.log").read_text()[-3000:])
     return {"wall": wall, "rss": rss, "cpu": cpu, **json.loads(res.read_text())}
 
 
-def timed_child(folder: str, out: str, result: str) -> int:
-    """``o2opt solve FOLDER --out OUT -q`` in this process, HiGHS calls timed."""
+def timed_child(folder: str, out: str, result: str, *extra: str) -> int:
+    """``o2opt solve FOLDER --out OUT -q EXTRA...`` in this process, HiGHS calls timed."""
     import highspy
 
     from o2opt.cli import _prepare_process
@@ -182,7 +189,7 @@ def timed_child(folder: str, out: str, result: str) -> int:
 
     highspy.Highs = Timed  # o2opt.solve looks highspy.Highs up when it solves
     _prepare_process()  # as the o2opt command does before its main()
-    code = o2opt_main(["solve", folder, "--out", out, "-q"])
+    code = o2opt_main(["solve", folder, "--out", out, "-q", *extra])
     busy, end = 0.0, float("-inf")  # wall time during which at least one run() was going
     for a, b in sorted(acc.pop("intervals")):
         if b > end:
@@ -193,7 +200,7 @@ def timed_child(folder: str, out: str, result: str) -> int:
     return code
 
 
-def report(runs: dict[str, list[dict]], share: dict[str, Any] | None) -> int:
+def report(runs: dict[str, list[dict]], timed: dict[str, dict[str, Any]]) -> int:
     o_runs, b_runs = runs["o2opt"], runs["baseline"]
     med = statistics.median
     pairs = list(zip(o_runs, b_runs, strict=True))
@@ -234,9 +241,10 @@ def report(runs: dict[str, list[dict]], share: dict[str, Any] | None) -> int:
               f"{', '.join(f'{s:.1%}' for s in s_shares)})")
         rel = max([rel] + [abs(x["objective"] - y["objective"]) / max(1.0, abs(y["objective"]))
                            for x, y in zip(serial, b_runs, strict=True)])
-    if share is not None:
-        print(f"timed o2opt child: {share['calls']} HiGHS run() calls; wall {share['wall']:.2f} "
-              f"s, CPU {share['cpu']:.2f} s; passModel {share['passModel']:.2f} s")
+    for name, share in timed.items():
+        print(f"timed {name} child: {share['calls']} HiGHS run() calls; wall "
+              f"{share['wall']:.2f} s, CPU {share['cpu']:.2f} s; passModel "
+              f"{share['passModel']:.2f} s")
         print(f"  share of wall with no HiGHS run() going: "
               f"{1 - share['run_wall'] / share['wall']:.1%}")
         print(f"  share of CPU outside HiGHS run() (thread CPU of run(): "
@@ -558,6 +566,6 @@ EXPERIMENTS = {
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--timed-child":
+    if len(sys.argv) >= 5 and sys.argv[1] == "--timed-child":
         sys.exit(timed_child(*sys.argv[2:]))
     sys.exit(main())
