@@ -26,7 +26,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -73,7 +73,7 @@ class RawInput:
     reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     stripped: set[str] = field(default_factory=set)
 
-    def add(self, name: str, frame: pd.DataFrame, rows: list[str]) -> None:
+    def add(self, name: str, frame: pd.DataFrame, rows: Sequence[str]) -> None:
         """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
         self.tables[name] = frame.reset_index(drop=True)
         self.rows[name] = rows
@@ -235,7 +235,7 @@ def _utf8_problem(name: str, data: bytes, start: int, csv_file: bool) -> Problem
 
 
 def _read_csv(file: Path,
-              problems: list[Problem]) -> tuple[pd.DataFrame, list[str], set[str]] | None:
+              problems: list[Problem]) -> tuple[pd.DataFrame, Sequence[str], set[str]] | None:
     """The table (all values strings), the line of each row and the ids of the rows left
     out (ragged), or ``None`` if the file is unusable."""
     text = _read_text(file, problems, csv_file=True)
@@ -245,14 +245,14 @@ def _read_csv(file: Path,
 
 
 def _csv_table(name: str, text: str,
-               problems: list[Problem]) -> tuple[pd.DataFrame, list[str], set[str]] | None:
+               problems: list[Problem]) -> tuple[pd.DataFrame, Sequence[str], set[str]] | None:
     """:func:`_read_csv` of ``text``, the content of file ``name``."""
     plain = _csv_plain(text)
     if plain is not None:  # one record per line, none skipped or ragged
         header, values = plain
         if _wrong_separator(name, 1, header, problems):
             return None
-        header_line, lines, dropped = 1, list(range(2, len(values[0]) + 2)), set()
+        header_line, lines, dropped = 1, range(2, len(values[0]) + 2), set()
     else:
         parsed = _csv_records(name, text, problems)
         if parsed is None:
@@ -268,7 +268,23 @@ def _csv_table(name: str, text: str,
         values = [[r[j].strip() for r in body] for j in range(len(header))]
     columns = _csv_columns(name, header_line, header, values, problems)
     frame = pd.DataFrame({header[j]: pd.Series(values[j], dtype=str) for j in columns})
-    return frame, [f"line {line}" for line in lines], dropped
+    return frame, _Lines(lines), dropped
+
+
+class _Lines(Sequence[str]):
+    """``"line N"`` for each row of a CSV table, written out only when a message needs one
+    (a national demand table has 70,000 rows and few, if any, problems)."""
+
+    def __init__(self, numbers: Sequence[int]) -> None:
+        self._numbers = numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [f"line {n}" for n in self._numbers[i]]
+        return f"line {self._numbers[i]}"
 
 
 def _wrong_separator(name: str, line: int, header: list[str], problems: list[Problem]) -> bool:

@@ -355,7 +355,9 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
     hospital = demand["hospital"].to_numpy()
     if "hospitals" not in refs.unsure:
         known = refs.known("hospitals")
-        unknown = np.array([bool(h) and h not in known for h in hospital], dtype=bool)
+        # one hash lookup per row in C (70,000 rows in a national demand table)
+        unknown = (hospital != "") & (pd.Index(list(known), dtype=object)
+                                      .get_indexer(hospital.astype(object)) < 0)
         _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
                 lambda i: f"names unknown hospital {hospital[i]!r}{closest(hospital[i], known)}")
     late = int(((demand["day"] >= scenario.horizon_days) & ~bad).sum())
