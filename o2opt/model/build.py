@@ -38,9 +38,9 @@ exist only for arcs and days with positive net demand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
-import pandas as pd
 
 from o2opt.geo import Arcs, build_arcs
 from o2opt.model import equity, fleet, sourcing, storage, tankers, trucks
@@ -82,9 +82,16 @@ class Context:
     def n_stations(self) -> int:
         return len(self.network.stations)
 
-    @property
+    @cached_property
     def is_cand(self) -> np.ndarray:
+        """Which cylinder columns leave from a candidate site."""
         return self.n_f >= self.n_stations
+
+    @cached_property
+    def at_station(self) -> np.ndarray | slice:
+        """Which cylinder columns leave from a station: an index that selects them (all of
+        them, as a view and not a copy, when no column leaves from a candidate)."""
+        return ~self.is_cand if self.is_cand.any() else slice(None)
 
     def per_filler(self, column: str) -> np.ndarray:
         """A stations column followed by the same candidates column (filling points)."""
@@ -207,18 +214,23 @@ def _cylinder_columns(ctx: Context) -> None:
 
 def _bulk_columns(ctx: Context) -> None:
     """q[p,s,t] m3, only for stations that deliver cylinders on day t."""
-    n_days, is_cand = ctx.n_days, ctx.is_cand
-    st_keys, st_row_of_n = dense_unique(ctx.n_f[~is_cand] * n_days + ctx.n_day[~is_cand],
+    n_days, at_station = ctx.n_days, ctx.at_station
+    st_keys, st_row_of_n = dense_unique(ctx.n_f[at_station] * n_days + ctx.n_day[at_station],
                                         ctx.n_stations * n_days)
     st_s, st_t = np.divmod(st_keys, n_days)
     bulk = ctx.arcs.bulk
-    q = pd.DataFrame({"s": st_s, "t": st_t, "row": np.arange(len(st_keys))}).merge(
-        pd.DataFrame({"s": bulk["station_pos"].to_numpy(), "arc": np.arange(len(bulk))}),
-        on="s")
-    q_arc = q["arc"].to_numpy(np.int64)
+    # one column per station-day row and bulk arc into that station (arcs in their order)
+    arc_s = bulk["station_pos"].to_numpy()
+    by_station = np.argsort(arc_s, kind="stable")
+    count = np.bincount(arc_s, minlength=ctx.n_stations)
+    per_row = count[st_s]
+    q_row = np.repeat(np.arange(len(st_keys)), per_row)
+    within = np.arange(len(q_row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    q_arc = by_station[np.repeat(np.cumsum(count)[st_s] - per_row, per_row) + within]
+    q_arc = q_arc.astype(np.int64, copy=False)
     q_p = bulk["producer_pos"].to_numpy()[q_arc].astype(np.int64)
-    ctx.index.update(q_arc=q_arc, q_day=q["t"].to_numpy(np.int64), q_p=q_p,
-                     q_station_row=q["row"].to_numpy(np.int64), st_s=st_s, st_t=st_t,
+    ctx.index.update(q_arc=q_arc, q_day=st_t[q_row].astype(np.int64), q_p=q_p,
+                     q_station_row=q_row, st_s=st_s, st_t=st_t,
                      st_row_of_n=st_row_of_n.astype(np.int64))
     p_cost = ctx.network.producers["cost_per_m3"].to_numpy(float)
     ctx.col["q"] = ctx.columns.add("q", len(q_arc),
@@ -271,7 +283,7 @@ def _station_rows(ctx: Context) -> None:
     """Per station-day: fills <= fill capacity; cylinder_m3 * fills <= bulk received."""
     i = ctx.index
     st_s, st_t, st_row_of_n = i["st_s"], i["st_t"], i["st_row_of_n"]
-    station_n = ctx.col["n"][~ctx.is_cand]
+    station_n = ctx.col["n"][ctx.at_station]
     cap = ctx.network.stations["fill_capacity_cyl_day"].to_numpy(float)[st_s]
     finite = np.isfinite(cap)
     fill_row = np.cumsum(finite) - 1  # position among the finite rows
