@@ -14,13 +14,14 @@ The split is exact: it only reorders the columns and rows of the same model. See
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from o2opt.model.build import LinearModel
 
-__all__ = ["DayBlock", "day_blocks"]
+__all__ = ["DayBlock", "DaySplit", "day_blocks", "split_days"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,17 +61,37 @@ class DayBlock:
         return self.start, self.index, self.value
 
 
+def _day_dtype(n_days: int) -> type:
+    return np.int16 if n_days <= np.iinfo(np.int16).max else np.int64
+
+
 def _column_days(lm: LinearModel) -> np.ndarray:
-    return np.concatenate([lm.n_day, lm.q_day, lm.u_day]).astype(np.int64)
+    n_days = lm.network.scenario.horizon_days
+    return np.concatenate([lm.n_day, lm.q_day, lm.u_day], dtype=_day_dtype(n_days),
+                          casting="same_kind" if n_days > np.iinfo(np.int16).max
+                          else "unsafe")
 
 
 def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
     """The model's days as independent blocks, identical days grouped; ``None`` when the
     days are linked (candidate sites, single-source assignments) or there is only one day.
 
-    Columns, rows and non-zeros are grouped by day with one stable sort each, so every
-    block's arrays are slices of three whole-model arrays, not copies cut day by day.
+    Examples
+    --------
+    >>> import o2opt
+    >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
+    >>> blocks = day_blocks(o2opt.model.build(net.with_model(horizon_days=3)))
+    >>> blocks is None  # the demo has candidate sites: every day shares their y
+    True
     """
+    split = split_days(lm)
+    return None if split is None else list(split.distinct_blocks())
+
+
+def split_days(lm: LinearModel) -> DaySplit | None:
+    """What cutting ``lm`` into days needs, computed once; ``None`` when the days are
+    linked (candidate sites, single-source assignments, a row over several days), a row
+    has no entries, or there is only one day."""
     n_days = lm.network.scenario.horizon_days
     linking = any(cols.stop > cols.start for name, cols in lm.blocks.items()
                   if name not in ("n", "q", "u"))
@@ -78,63 +99,83 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
         return None
     col_day = _column_days(lm)
     entry_day = col_day[lm.a_col]
-    row_day = np.full(lm.num_row, -1, dtype=np.int64)
+    row_day = np.full(lm.num_row, -1, dtype=col_day.dtype)
     row_day[lm.a_row] = entry_day
     if np.any(row_day[lm.a_row] != entry_day):  # a row spanning days: not separable
         return None
     if np.any(row_day < 0):  # a row with no entries (stranded demand): leave it whole
         return None
-    col_order, col_local, col_start = _group_by_day(col_day, n_days)
-    row_order, row_local, row_start = _group_by_day(row_day, n_days)
-    col_rank = np.empty(lm.num_col, dtype=lm.a_col.dtype)
-    col_rank[col_order] = np.arange(lm.num_col, dtype=lm.a_col.dtype)
-    # Entries grouped by day, then by column: first a radix sort on the 16-bit day; within
-    # a day the entries keep the model's order, in which each block's entries run in
-    # ascending column order, so the second (stable) sort only merges a few sorted runs.
-    by_day = _day_order(entry_day, n_days)
-    entry_col = col_rank[lm.a_col[by_day]]
-    by_col = by_day[np.argsort(entry_col, kind="stable")]
-    index = row_local.astype(np.int32)[lm.a_row[by_col]]
-    value = lm.a_val[by_col]
-    entry_start = np.zeros(lm.num_col + 1, dtype=np.int64)
-    np.cumsum(np.bincount(entry_col, minlength=lm.num_col), out=entry_start[1:])
-    groups: dict[bytes, list[DayBlock]] = {}
-    for t in range(n_days):
-        c0, c1 = col_start[t], col_start[t + 1]
-        cols, rows = col_order[c0:c1], row_order[row_start[t]:row_start[t + 1]]
-        e0, e1 = entry_start[c0], entry_start[c1]
-        block = DayBlock(
+    return DaySplit(lm, n_days, col_day, row_day, entry_day)
+
+
+class DaySplit:
+    """A model's columns, rows and non-zeros grouped by day (each with one radix sort), from
+    which :meth:`block` cuts one day's sub-model.
+
+    Built day by day, a block's arrays are small (a fourteenth of the model's): the
+    temporaries of one day are reused by the next instead of touching fresh memory, and the
+    solver can start on the first days while the next are cut (:func:`o2opt.solve.solve`).
+    """
+
+    def __init__(self, lm: LinearModel, n_days: int, col_day: np.ndarray,
+                 row_day: np.ndarray, entry_day: np.ndarray) -> None:
+        self.lm, self.n_days = lm, n_days
+        self.col_order, self.col_start = _group_by_day(col_day, n_days)
+        self.row_order, self.row_start = _group_by_day(row_day, n_days)
+        self.row_local = np.empty(lm.num_row, dtype=np.int32)  # a row's place in its day
+        self.row_local[self.row_order] = (np.arange(lm.num_row)
+                                          - np.repeat(self.row_start[:-1],
+                                                      np.diff(self.row_start)))
+        self.col_rank = np.empty(lm.num_col, dtype=lm.a_col.dtype)  # column order by day
+        self.col_rank[self.col_order] = np.arange(lm.num_col, dtype=lm.a_col.dtype)
+        # Within a day the entries keep the model's order, in which each block's entries
+        # run in ascending column order: sorting one day's entries by column then only
+        # merges a few sorted runs.
+        self.by_day, self.entry_start = _group_by_day(entry_day, n_days)
+
+    def block(self, t: int) -> DayBlock:
+        """Day ``t``'s sub-model: its columns and rows in the model's order."""
+        lm = self.lm
+        c0, c1 = self.col_start[t], self.col_start[t + 1]
+        cols = self.col_order[c0:c1]
+        rows = self.row_order[self.row_start[t]:self.row_start[t + 1]]
+        entries = self.by_day[self.entry_start[t]:self.entry_start[t + 1]]
+        local_col = self.col_rank[lm.a_col[entries]] - c0
+        entries = entries[np.argsort(local_col, kind="stable")]  # by column, then model order
+        start = np.zeros(c1 - c0 + 1, dtype=np.int64)
+        np.cumsum(np.bincount(local_col, minlength=c1 - c0), out=start[1:])
+        return DayBlock(
             days=[t], cols=[cols], rows=[rows], cost=lm.cost[cols], lower=lm.lower[cols],
             upper=lm.upper[cols], integer=lm.integer[cols], row_lower=lm.row_lower[rows],
-            row_upper=lm.row_upper[rows], start=entry_start[c0:c1 + 1] - e0,
-            index=index[e0:e1], value=value[e0:e1],
+            row_upper=lm.row_upper[rows], start=start,
+            index=self.row_local[lm.a_row[entries]], value=lm.a_val[entries],
         )
-        candidates = groups.setdefault(_key(block), [])
-        same = next((g for g in candidates if _same(g, block)), None)
-        if same is None:
-            candidates.append(block)
-        else:
-            same.days.append(t)
-            same.cols.append(cols)
-            same.rows.append(rows)
-    return [block for same_key in groups.values() for block in same_key]
+
+    def distinct_blocks(self) -> Iterator[DayBlock]:
+        """Each day's block in day order, except that a day identical to an earlier one is
+        added to that block (its ``days``, ``cols`` and ``rows``) instead of being yielded.
+        A block may still gain days after it was yielded, until the iteration ends."""
+        groups: dict[bytes, list[DayBlock]] = {}
+        for t in range(self.n_days):
+            block = self.block(t)
+            candidates = groups.setdefault(_key(block), [])
+            same = next((g for g in candidates if _same(g, block)), None)
+            if same is None:
+                candidates.append(block)
+                yield block
+            else:
+                same.days.append(t)
+                same.cols.append(block.cols[0])
+                same.rows.append(block.rows[0])
 
 
-def _group_by_day(day: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Items sorted by day (stable), each item's position within its day, and each day's
-    first position (``n_days + 1`` bounds)."""
-    order = _day_order(day, n_days)
+def _group_by_day(day: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Items sorted by day (stable: a linear-time radix sort for 16-bit days) and each
+    day's first position (``n_days + 1`` bounds)."""
+    order = np.argsort(day, kind="stable")
     start = np.zeros(n_days + 1, dtype=np.int64)
     np.cumsum(np.bincount(day, minlength=n_days), out=start[1:])
-    local = np.empty(len(day), dtype=np.int64)
-    local[order] = np.arange(len(day)) - np.repeat(start[:-1], np.diff(start))
-    return order, local, start
-
-
-def _day_order(day: np.ndarray, n_days: int) -> np.ndarray:
-    """The stable order of ``day`` (a linear-time radix sort when days fit in 16 bits)."""
-    small = day.astype(np.int16) if n_days <= np.iinfo(np.int16).max else day
-    return np.argsort(small, kind="stable")
+    return order, start
 
 
 _ARRAYS = ("cost", "lower", "upper", "integer", "row_lower", "row_upper", "start", "index",

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from o2opt.decompose import DayBlock, day_blocks
+from o2opt.decompose import DayBlock, DaySplit, split_days
 from o2opt.errors import SolverError
 from o2opt.model.build import LinearModel
 from o2opt.model.matrix import dot
@@ -114,9 +114,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     if lm.num_col == 0:
         result = _solve_empty(lm)
     elif backend == "highspy":
-        blocks = day_blocks(lm) if decompose is not False else None
-        if blocks is not None:
-            result = _solve_by_day(lm, blocks, time_limit_s, mip_gap, threads, verbose)
+        split = split_days(lm) if decompose is not False else None
+        if split is not None:
+            result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose)
         else:
             result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
     else:
@@ -127,20 +127,21 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     return SolveResult(**{**result.__dict__, "seconds": seconds})
 
 
-def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float | None,
+def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
                   mip_gap: float, threads: int | None, verbose: bool) -> SolveResult:
     """Solve each distinct day block and assemble the whole model's solution.
 
     Blocks run concurrently in ``workers`` threads (HiGHS releases the GIL while it
-    solves): ``threads`` when given, else the cores this process may use. LP blocks are
-    solved without HiGHS's presolve, which costs more than it saves on them
-    (``benchmarks/README_perf.md``); the optimum is the same.
+    solves): ``threads`` when given, else the cores this process may use. Each block is
+    handed to the pool as soon as it is cut, so the first days solve while the next are
+    cut. LP blocks are solved without HiGHS's presolve, which costs more than it saves on
+    them (``benchmarks/README_perf.md``); the optimum is the same.
     """
     start = time.perf_counter()
-    todo = [b for b in blocks if b.num_col > 0]  # a day without demand needs nothing
-    workers = max(1, min(threads or available_cores(), len(todo)))
+    workers = max(1, min(threads or available_cores(), split.n_days))
     options = {} if lm.is_mip else {"presolve": "off"}
     done = itertools.count(1)  # progress, for the log (next() is atomic under the GIL)
+    todo: list[DayBlock] = []  # the distinct days with something to solve
 
     def one(block: DayBlock) -> SolveResult:
         left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - start)
@@ -148,17 +149,20 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
             return SolveResult("no_solution", None, None, None, "", 0.0,
                                "time limit reached before every day was solved")
         part = _solve_highspy(block, left, mip_gap, threads, verbose, options)
-        log.info("day %d solved (%s%s): %d of %d distinct days, %.1f s", block.days[0],
-                 part.status, f", as {len(block.days)} identical days"
-                 if len(block.days) > 1 else "", next(done), len(todo),
-                 time.perf_counter() - start)
+        n = next(done)
+        log.info("day %d solved (%s): %d distinct day%s solved so far, %.1f s", block.days[0],
+                 part.status, n, "s" if n > 1 else "", time.perf_counter() - start)
         return part
 
-    if workers > 1:
-        with ThreadPoolExecutor(workers, thread_name_prefix="o2opt-day") as pool:
-            parts = list(pool.map(one, todo))
-    else:
-        parts = [one(b) for b in todo]
+    distinct = 0
+    with ThreadPoolExecutor(workers, thread_name_prefix="o2opt-day") as pool:
+        futures = []
+        for block in split.distinct_blocks():  # cut on this thread while the pool solves
+            distinct += 1
+            if block.num_col > 0:  # a day without demand needs nothing
+                todo.append(block)
+                futures.append(pool.submit(one, block))
+        parts = [f.result() for f in futures]
     x = np.zeros(lm.num_col)
     name = next((p.solver for p in parts if p.solver), "highs (highspy)")
     for block, part in zip(todo, parts, strict=True):
@@ -170,9 +174,8 @@ def _solve_by_day(lm: LinearModel, blocks: list[DayBlock], time_limit_s: float |
     # every day is within the largest day gap, so the whole model is too
     gap = max((p.mip_gap or 0.0 for p in parts), default=0.0) if lm.is_mip else None
     state = "optimal" if all(p.status == "optimal" for p in parts) else "feasible"
-    days = lm.network.scenario.horizon_days
-    message = (f"solved day by day: {days} days, {len(blocks)} distinct, "
-               f"{workers} at a time")
+    message = (f"solved day by day: {split.n_days} days, {distinct} distinct, "
+               f"{min(workers, max(1, len(todo)))} at a time")
     log.info(message)
     return SolveResult(state, x, dot(lm.cost, x), gap, f"{name}, by day", 0.0, message)
 

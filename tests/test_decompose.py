@@ -156,9 +156,10 @@ def test_each_solved_day_is_logged(caplog):
     net = net_from(8, horizon_days=3, max_delivery_km=150.0)
     with caplog.at_level("INFO", logger="o2opt.solve"):
         o2opt.optimize(net, threads=1)
-    lines = [r.getMessage() for r in caplog.records if "distinct days" in r.getMessage()]
+    lines = [r.getMessage() for r in caplog.records if "solved so far" in r.getMessage()]
     assert [line.split(": ")[1].split(",")[0] for line in lines] == [
-        "1 of 3 distinct days", "2 of 3 distinct days", "3 of 3 distinct days"]
+        "1 distinct day solved so far", "2 distinct days solved so far",
+        "3 distinct days solved so far"]
 
 
 def test_matrix_coordinates_are_32_bit():
