@@ -516,7 +516,7 @@ def experiment_io(folder: Path, work: Path) -> None:
 
     files = sorted(folder.glob("*.csv"))
     timings = {
-        "o2opt.io._read_folder (csv module)": lambda: o2io._read_folder(folder),
+        "o2opt.io._read_folder": lambda: o2io._read_folder(folder),
         "o2opt read_network (read + validate)": lambda: check(o2io._read_folder(folder)),
         "pandas read_csv, C engine, as strings":
             lambda: [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files],
