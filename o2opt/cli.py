@@ -141,14 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The process entry point (the ``o2opt`` console script and ``python -m o2opt``).
+    """The process entry point (the ``o2opt`` console script and ``python -m o2opt``):
+    :func:`main`, in a process prepared for one large job (:func:`_prepare_process`).
 
-    Before :func:`main` it moves every object made so far (mostly by importing numpy and
-    pandas, which live as long as the process) out of the garbage collector's sight with
-    :func:`gc.freeze`: the collections made while reading and building, and the one at
-    interpreter exit, no longer walk them. On the national benchmark that made exit
-    0.09 → 0.02 s (``benchmarks/README_perf.md``). :func:`main` itself leaves the
-    collector alone, as callers in a notebook or a test expect.
+    :func:`main` itself leaves the process alone, as callers in a notebook or a test expect.
     """
     _prepare_process()
     sys.exit(main())
@@ -156,7 +152,14 @@ def run() -> NoReturn:
 
 def _prepare_process() -> None:
     """What :func:`run` does to the process before :func:`main` (also used by
-    ``benchmarks/national_lp.py``'s timed child, so that it measures the same command)."""
+    ``benchmarks/national_lp.py``'s timed child, so that it measures the same command).
+
+    :func:`gc.freeze` moves every object made so far (mostly by importing numpy and pandas,
+    which live as long as the process) out of the garbage collector's sight: the
+    collections made while reading and building, and the one at interpreter exit, no longer
+    walk them (exit after a national solve 0.09 → 0.03 s, ``benchmarks/README_perf.md``).
+    Then glibc is told to reuse freed memory (:func:`_reuse_freed_memory`).
+    """
     import gc
 
     gc.freeze()
@@ -169,10 +172,10 @@ def _reuse_freed_memory() -> None:
     By default glibc maps every block above a few hundred KiB afresh and unmaps it when it
     is freed, so each of numpy's large temporaries pays the kernel's page faults again
     (1.5-2.8 µs per 4 KiB page on the benchmark machine). Serving such blocks from the heap
-    and not trimming it made a national solve 0.14 s faster (2.4 %) and 0.2 s of CPU
-    cheaper, for 80 MiB more peak memory (``benchmarks/README_perf.md``). Elsewhere than
-    glibc (no ``mallopt``) nothing changes. Like :func:`_no_huge_page_stalls`, this is a
-    choice for the command's own process, which ends when the command does.
+    and not trimming it made a national solve faster and cheaper in CPU for more peak
+    memory (figures in ``benchmarks/README_perf.md``, section 4). Elsewhere than glibc (no
+    ``mallopt``) nothing changes. Like :func:`_no_huge_page_stalls`, this is a choice for
+    the command's own process, which ends when the command does.
     """
     import ctypes
 
@@ -180,9 +183,10 @@ def _reuse_freed_memory() -> None:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc
         return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # <malloc.h>
     mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest on 64-bit systems
-    mallopt(m_trim_threshold, 4 << 30)
+    mallopt(m_trim_threshold, (1 << 31) - 1)  # the largest a C int holds: never trim
     mallopt(m_top_pad, 64 << 20)
 
 

@@ -66,10 +66,9 @@ def _day_dtype(n_days: int) -> type:
 
 
 def _column_days(lm: LinearModel) -> np.ndarray:
-    n_days = lm.network.scenario.horizon_days
-    return np.concatenate([lm.n_day, lm.q_day, lm.u_day], dtype=_day_dtype(n_days),
-                          casting="same_kind" if n_days > np.iinfo(np.int16).max
-                          else "unsafe")
+    # days are below horizon_days, so the narrower type holds them exactly
+    return np.concatenate([lm.n_day, lm.q_day, lm.u_day], casting="unsafe",
+                          dtype=_day_dtype(lm.network.scenario.horizon_days))
 
 
 def day_blocks(lm: LinearModel) -> list[DayBlock] | None:

@@ -173,14 +173,20 @@ def test_entry_point_lets_glibc_reuse_freed_arrays(monkeypatch):
 
     calls = []
 
-    class FakeLibc:
-        def mallopt(self, option, value):
+    class FakeMallopt:
+        argtypes = restype = None
+
+        def __call__(self, option, value):
             calls.append((option, value))
             return 1
 
+    class FakeLibc:
+        mallopt = FakeMallopt()
+
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
     cli._reuse_freed_memory()
-    assert dict(calls) == {-3: 32 << 20, -1: 4 << 30, -2: 64 << 20}
+    assert dict(calls) == {-3: 32 << 20, -1: (1 << 31) - 1, -2: 64 << 20}
+    assert FakeLibc.mallopt.argtypes == [ctypes.c_int, ctypes.c_int]  # values fit a C int
 
     class NotGlibc:  # no mallopt (macOS, musl without it): nothing happens, no error
         pass
