@@ -135,7 +135,6 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    _no_huge_page_stalls()
     with _logging_to_stderr(args.verbose, args.quiet):
         return _run(args)
 
@@ -158,12 +157,14 @@ def _prepare_process() -> None:
     which live as long as the process) out of the garbage collector's sight: the
     collections made while reading and building, and the one at interpreter exit, no longer
     walk them (exit after a national solve 0.09 → 0.03 s, ``benchmarks/README_perf.md``).
-    Then glibc is told to reuse freed memory (:func:`_reuse_freed_memory`).
+    Then glibc is told to reuse freed memory (:func:`_reuse_freed_memory`) and numpy not to
+    ask for huge pages (:func:`_no_huge_page_stalls`).
     """
     import gc
 
     gc.freeze()
     _reuse_freed_memory()
+    _no_huge_page_stalls()
 
 
 def _reuse_freed_memory() -> None:
@@ -196,8 +197,8 @@ def _no_huge_page_stalls() -> None:
     numpy marks every large array for huge pages; where the kernel defragments memory to
     serve such requests (``defrag = madvise``, a common default), building a national model
     spent more time in the kernel than in numpy: 0.93-1.32 s against 0.51-0.53 s without
-    (``benchmarks/README_perf.md``). The command line owns its process, so it opts out; the
-    library leaves numpy's setting alone.
+    (``benchmarks/README_perf.md``). The command owns its process, so it opts out; the
+    library, and :func:`main` called from Python, leave numpy's setting alone.
     """
     import os
 

@@ -108,14 +108,18 @@ def test_summary_records_the_scenario_and_report_finds_it(folder, tmp_path):
 def test_the_command_line_opts_out_of_huge_pages(monkeypatch):
     import numpy as np
 
+    import o2opt.cli as cli
+
     setter = np._core.multiarray._set_madvise_hugepage
     before = setter(True)
     try:
-        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice wins
         main(["validate", str(o2opt.datasets.demo_folder())])
+        assert setter(True) is True  # main() called from Python leaves it alone
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice wins
+        cli._no_huge_page_stalls()
         assert setter(True) is True
         monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
-        main(["validate", str(o2opt.datasets.demo_folder())])
+        cli._no_huge_page_stalls()
         assert setter(True) is False  # it had been switched off
     finally:
         setter(before)
@@ -150,10 +154,11 @@ def test_entry_point_freezes_startup_objects_and_exits_with_mains_status(monkeyp
     frozen = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     monkeypatch.setattr(cli, "_reuse_freed_memory", lambda: frozen.append("malloc"))
+    monkeypatch.setattr(cli, "_no_huge_page_stalls", lambda: frozen.append("pages"))
     monkeypatch.setattr(cli, "main", lambda: 3)
     with pytest.raises(SystemExit) as exit_:
         cli.run()
-    assert exit_.value.code == 3 and frozen == [True, "malloc"]
+    assert exit_.value.code == 3 and frozen == [True, "malloc", "pages"]
 
 
 def test_console_script_and_module_share_the_entry_point():
