@@ -101,6 +101,17 @@ def network_size(n_hospitals: int) -> tuple[int, int, int]:
             max(1, round(n_hospitals * PRODUCERS_PER_5000 / 5000)))
 
 
+def size_folder(n_hospitals: int, days: int, work: Path, seed: int, *,
+                fresh: bool = False) -> Path:
+    """The scenario folder of a size under ``work``, generated if missing (or if ``fresh``)."""
+    n_h, n_s, n_p = network_size(n_hospitals)
+    folder = work / f"h{n_h}-d{days}"
+    if fresh or not (folder / "hospitals.csv").is_file():
+        write_synthetic_folder(folder, n_h, n_s, n_p, horizon_days=days, seed=seed,
+                               max_delivery_km=MAX_DELIVERY_KM, overwrite=True)
+    return folder
+
+
 def count_arcs(folder: Path) -> tuple[int, int]:
     """Cylinder and bulk arcs of the scenario, as o2opt computes them."""
     import o2opt
@@ -129,10 +140,8 @@ def measure(n_hospitals: int, days: int, work: Path, repeat: int, inside_highs: 
             seed: int) -> dict[str, Any]:
     """Generate one size and run its children ``repeat`` times; medians of every figure."""
     n_h, n_s, n_p = network_size(n_hospitals)
-    folder = work / f"h{n_h}-d{days}"
     t = time.perf_counter()
-    write_synthetic_folder(folder, n_h, n_s, n_p, horizon_days=days, seed=seed,
-                           max_delivery_km=MAX_DELIVERY_KM, overwrite=True)
+    folder = size_folder(n_hospitals, days, work, seed, fresh=True)
     gen_s = time.perf_counter() - t
     cyl, bulk = count_arcs(folder)
     print(f"[{time.strftime('%H:%M:%S')}] {n_h} hospitals, {n_s} stations, {n_p} producers, "
@@ -276,11 +285,7 @@ def build_probe(sizes: list[int], days: int, work: Path, seed: int, runs: int,
     print("|---|---|---|---|---|---|---|---|---|---|")
     rows: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
     for n in sorted(sizes):
-        n_h, n_s, n_p = network_size(n)
-        folder = work / f"h{n_h}-d{days}"
-        if not (folder / "hospitals.csv").is_file():
-            write_synthetic_folder(folder, n_h, n_s, n_p, horizon_days=days, seed=seed,
-                                   max_delivery_km=MAX_DELIVERY_KM, overwrite=True)
+        folder = size_folder(n, days, work, seed)
         res = folder.with_name(f"{folder.name}-build.json")
         got: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
         for _ in range(runs):
@@ -291,10 +296,10 @@ def build_probe(sizes: list[int], days: int, work: Path, seed: int, runs: int,
                 got[mode].append(json.loads(res.read_text()))
         for mode, gs in got.items():
             row = {k: statistics.median(g[k] for g in gs) for k in gs[0]}
-            row["hospitals"] = n_h
+            row["hospitals"] = n
             rows[mode].append(row)
             per_run = " ".join(f"{g['build_sys']:.2f}" for g in gs)
-            print(f"| {n_h:,} | {mode} | {int(row['cyl_arcs']):,} | {int(row['nonzeros']):,} | "
+            print(f"| {n:,} | {mode} | {int(row['cyl_arcs']):,} | {int(row['nonzeros']):,} | "
                   f"{row['arcs_wall']:.2f} | {row['model_wall']:.2f} | {row['build_user']:.2f} "
                   f"| {row['build_sys']:.2f} | {per_run} | {row['build_minflt']:,.0f} |",
                   flush=True)
@@ -356,11 +361,7 @@ def print_exponents(rows: list[dict[str, Any]], fit_from: int) -> None:
 
 def profile(n_hospitals: int, days: int, work: Path, seed: int) -> Path:
     """Run the o2opt child under pyinstrument (cProfile if missing); the report's path."""
-    n_h, n_s, n_p = network_size(n_hospitals)
-    folder = work / f"h{n_h}-d{days}"
-    if not (folder / "hospitals.csv").is_file():
-        write_synthetic_folder(folder, n_h, n_s, n_p, horizon_days=days, seed=seed,
-                               max_delivery_km=MAX_DELIVERY_KM, overwrite=True)
+    folder = size_folder(n_hospitals, days, work, seed)
     out = folder.with_name(f"{folder.name}-profile-out")
     solve = ["-m", "o2opt", "solve", str(folder), "--out", str(out), "-q"]
     try:
