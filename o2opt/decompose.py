@@ -111,9 +111,9 @@ class DaySplit:
     """A model's columns, rows and non-zeros grouped by day (each with one radix sort), from
     which :meth:`block` cuts one day's sub-model.
 
-    Built day by day, a block's arrays are small (a fourteenth of the model's): the
-    temporaries of one day are reused by the next instead of touching fresh memory, and the
-    solver can start on the first days while the next are cut (:func:`o2opt.solve.solve`).
+    Cut day by day, a block's arrays are one day's share of the model's: the temporaries
+    of one day are reused by the next instead of touching fresh memory, and the solver can
+    start on the first days while the next are cut (:func:`o2opt.solve.solve`).
     """
 
     def __init__(self, lm: LinearModel, n_days: int, col_day: np.ndarray,

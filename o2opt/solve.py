@@ -162,13 +162,19 @@ def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
             if block.num_col > 0:  # a day without demand needs nothing
                 todo.append(block)
                 futures.append(pool.submit(one, block))
-        parts = [f.result() for f in futures]
-    x = np.zeros(lm.num_col)
+        parts = []
+        for future in futures:  # in day order
+            parts.append(future.result())
+            if parts[-1].x is None:  # no plan for the whole model: the rest need not run
+                for later in futures:
+                    later.cancel()
+                break
     name = next((p.solver for p in parts if p.solver), "highs (highspy)")
+    if parts and parts[-1].x is None:
+        return SolveResult(parts[-1].status, None, None, None, name, 0.0,
+                           f"day {todo[len(parts) - 1].days[0]}: {parts[-1].message}")
+    x = np.zeros(lm.num_col)
     for block, part in zip(todo, parts, strict=True):
-        if part.x is None:
-            return SolveResult(part.status, None, None, None, name, 0.0,
-                               f"day {block.days[0]}: {part.message}")
         for cols in block.cols:
             x[cols] = part.x
     # every day is within the largest day gap, so the whole model is too

@@ -165,3 +165,49 @@ def test_each_solved_day_is_logged(caplog):
 def test_matrix_coordinates_are_32_bit():
     lm = o2opt.model.build(net_from(9, horizon_days=2, max_delivery_km=150.0))
     assert lm.a_row.dtype == lm.a_col.dtype == np.int32
+
+
+def test_the_first_day_solves_while_the_next_are_cut(monkeypatch):
+    import threading
+
+    from o2opt import solve as solve_module
+    from o2opt.decompose import DaySplit
+
+    first_solve = threading.Event()
+    waited = []
+    real_block, real_solve = DaySplit.block, solve_module._solve_highspy
+
+    def block(self, t):
+        if t == self.n_days - 1:  # cutting the last day waits for a solve to have started
+            waited.append(first_solve.wait(timeout=20))
+        return real_block(self, t)
+
+    def solve_day(*args, **kwargs):
+        first_solve.set()
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(DaySplit, "block", block)
+    monkeypatch.setattr(solve_module, "_solve_highspy", solve_day)
+    sol = o2opt.optimize(net_from(11, horizon_days=4, max_delivery_km=150.0), threads=1)
+    assert waited == [True] and sol.status == "optimal"
+
+
+def test_no_day_is_solved_after_one_without_a_plan(monkeypatch):
+    import time
+
+    from o2opt import solve as solve_module
+
+    calls = []
+
+    def solve_day(block, *args, **kwargs):
+        calls.append(block.days[0])
+        if block.days[0] == 0:
+            return solve_module.SolveResult("infeasible", None, None, None, "fake", 0.0, "no")
+        time.sleep(0.2)  # long enough for the first result to cancel the days not begun
+        return solve_module.SolveResult("infeasible", None, None, None, "fake", 0.0, "no")
+
+    monkeypatch.setattr(solve_module, "_solve_highspy", solve_day)
+    lm = o2opt.model.build(net_from(12, horizon_days=6, max_delivery_km=150.0))
+    result = solve_module.solve(lm, threads=1)
+    assert result.status == "infeasible" and result.message.startswith("day 0:")
+    assert len(calls) <= 2  # day 0, and at most the day the worker had already taken
