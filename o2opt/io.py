@@ -65,7 +65,7 @@ class RawInput:
     model: dict[str, Any]
     sources: dict[str, str]
     model_source: str = "scenario.toml"
-    rows: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, Sequence[str]] = field(default_factory=dict)
     model_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
