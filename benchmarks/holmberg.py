@@ -1,6 +1,6 @@
 """Holmberg, Rönnqvist & Yuan (1999) single-source CFLP instances as o2opt scenario folders.
 
-Format (``../shared/data/benchmarks/holmberg-sscflp/README.md``): ``m n``, then ``m`` lines
+Format (``data/reference/benchmarks/holmberg-sscflp/README.md``): ``m n``, then ``m`` lines
 ``capacity fixed_cost``, ``n`` demands, then an ``m x n`` facility-major cost matrix
 (cost of assigning all of customer ``i``'s demand to facility ``j``). Some files end in NUL
 padding, read here as white space. ``holmberg_os`` lists the optima of p1..p71.
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-HOLMBERG = Path(__file__).resolve().parents[2] / "shared/data/benchmarks/holmberg-sscflp"
+HOLMBERG = Path(__file__).resolve().parents[1] / "data/reference/benchmarks/holmberg-sscflp"
 
 
 @dataclass(frozen=True)

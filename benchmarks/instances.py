@@ -80,9 +80,9 @@ __all__ = [
 ]
 
 #: Folder holding the reference data (``orlib-cflp/``, ``mincostflow/``, ...): the environment
-#: variable ``O2OPT_BENCHMARK_DIR``, else ``../shared/data/benchmarks`` beside the repository.
+#: variable ``O2OPT_BENCHMARK_DIR``, else the copy in the repository, ``data/reference/benchmarks``.
 BENCHMARK_DIR = Path(os.environ.get("O2OPT_BENCHMARK_DIR")
-                     or Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks")
+                     or Path(__file__).resolve().parents[1] / "data" / "reference" / "benchmarks")
 
 #: Capacities that stand for the word ``capacity`` in capa/capb/capc (as in ``capopt.txt``).
 CFLP_SIZES: dict[str, tuple[int, ...]] = {

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python data/make_iraq.py [OSM_GEOJSON] [OUT_FOLDER]
 
-The defaults are ``../shared/data/iraq-osm/gaia_iraq_hospitals.geojson`` and ``data/iraq``.
+The defaults are ``data/reference/iraq-osm/gaia_iraq_hospitals.geojson`` and ``data/iraq``.
 
 What is real, derived and illustrative
 --------------------------------------
@@ -633,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     repo = HERE.parent
     osm = Path(args[0]) if args else (
-        repo.parent / "shared" / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson")
+        repo / "data" / "reference" / "iraq-osm" / "gaia_iraq_hospitals.geojson")
     out = Path(args[1]) if len(args) > 1 else repo / "data" / "iraq"
     r = make_iraq(osm, out)
     print(f"wrote {out}: {r.hospitals} hospitals ({r.hospitals_osm} from OSM), {r.beds} beds; "

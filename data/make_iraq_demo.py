@@ -4,7 +4,7 @@ Run from the repository root::
 
     python data/make_iraq_demo.py [OSM_GEOJSON] [OUT_FOLDER]
 
-The defaults are ``../shared/data/iraq-osm/gaia_iraq_hospitals.geojson`` (next to the
+The defaults are ``data/reference/iraq-osm/gaia_iraq_hospitals.geojson`` (in the
 repository) and ``data/iraq-demo``.
 
 What is real and what is not
@@ -440,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     repo = Path(__file__).resolve().parents[1]
     osm = Path(args[0]) if args else (
-        repo.parent / "shared" / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson")
+        repo / "data" / "reference" / "iraq-osm" / "gaia_iraq_hospitals.geojson")
     out = Path(args[1]) if len(args) > 1 else repo / "data" / "iraq-demo"
     r = make_iraq_demo(osm, out)
     print(

@@ -9,15 +9,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+REFERENCE = ROOT / "data" / "reference"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` beside the repository; tests that need it skip without it."""
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.skip(f"reference data not found at {path}")
-    return path
+    """``data/reference`` in the repository: published benchmark sets and the OSM extract.
+
+    The data ship with the repository (provenance and licences in its README), so a test that
+    needs them never skips: a missing folder is a broken checkout and fails loudly.
+    """
+    assert REFERENCE.is_dir(), f"reference data missing from the repository: {REFERENCE}"
+    return REFERENCE

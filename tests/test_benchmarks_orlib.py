@@ -45,9 +45,6 @@ from benchmarks.instances import (  # noqa: E402
     transportation_obstacle,
 )
 
-pytestmark = pytest.mark.skipif(not BENCHMARK_DIR.is_dir(),
-                                reason=f"benchmark data not found at {BENCHMARK_DIR}")
-
 MCF = BENCHMARK_DIR / "mincostflow"
 OPTIMA = published_optima()
 REL = 1e-4

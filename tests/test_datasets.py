@@ -22,7 +22,7 @@ from o2opt import datasets, demand
 REPO = Path(__file__).resolve().parents[1]
 IRAQ = REPO / "data" / "iraq"
 README = REPO / "data" / "README.md"
-OSM = REPO.parent / "shared" / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
+OSM = REPO / "data" / "reference" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
 FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv", "scenario.toml",
          "governorates.csv", "governorates.geojson")
 
@@ -57,7 +57,6 @@ def iraq() -> o2opt.Network:
     return datasets.load_iraq()
 
 
-@pytest.mark.skipif(not OSM.is_file(), reason="shared OSM extract not available")
 def test_bundled_folder_is_reproducible(tmp_path):
     report = _generator().make_iraq(OSM, tmp_path)
     for name in FILES:

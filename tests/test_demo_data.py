@@ -12,8 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "iraq-demo"
-SHARED = REPO.parent / "shared"  # i.e. Path(__file__).parents[1].parent / "shared"
-OSM = SHARED / "data" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
+OSM = REPO / "data" / "reference" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
 FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv", "scenario.toml")
 FACILITY_FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv")
 
@@ -46,7 +45,6 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.skipif(not OSM.is_file(), reason="shared OSM extract not available")
 def test_bundled_folder_is_reproducible(tmp_path: Path) -> None:
     report = _generator().make_iraq_demo(OSM, tmp_path)
     for name in FILES:
