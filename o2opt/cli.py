@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     from o2opt.sweeps.cli import add_sweep_parser  # issue 4: scenario sweeps
 
     common(add_sweep_parser(sub))
+    from o2opt.live.cli import add_live_parsers  # issue 14: the live service
+
+    for live_parser in add_live_parsers(sub):
+        common(live_parser)
     return parser
 
 
@@ -247,6 +251,15 @@ def _run(args: argparse.Namespace) -> int:
                                     scenario=args.folder)
         if args.command == "report":
             return _report(args)
+        if args.command in ("serve", "live"):
+            try:
+                from o2opt.live.cli import run_live, run_serve
+
+                return run_serve(args) if args.command == "serve" else run_live(args)
+            except ModuleNotFoundError as e:
+                print(f"o2opt: the live service needs the 'live' extra ({e.name} is missing): "
+                      "pip install 'o2opt[live]'", file=sys.stderr)
+                return 2
         if args.command == "sweep":
             from o2opt.sweeps.cli import run_sweep
 
