@@ -333,3 +333,56 @@ def test_acknowledged_report_survives_kill_9(tmp_path):
     engine = open_database(db)
     assert {s["facility"]: s for s in facility_status(engine)}["H1"]["stock_cylinders"] == 9
     engine.dispose()
+
+
+def test_reads_off_loopback_need_a_token_unless_open(live):
+    with TestClient(create_app(live, admin_token="s"), client=("192.0.2.7", 1)) as client:
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/status").status_code == 401
+        assert client.get("/").status_code == 401
+        assert client.get("/api/status", headers={"Authorization": "Bearer s"}
+                          ).status_code == 200
+    with TestClient(create_app(live, admin_token="s", open_reads=True),
+                    client=("192.0.2.7", 1)) as client:
+        assert client.get("/api/status").status_code == 200
+
+
+def test_body_size_limit(live):
+    with TestClient(create_app(live, admin_token="s", max_body_bytes=1000)) as client:
+        auth = {"Authorization": "Bearer s"}
+        big = [_r("H1", "stock_cylinders", 1)] * 100
+        assert client.post("/api/reports", json=big, headers=auth).status_code == 413
+        assert client.post("/api/reports", json=big[:3], headers=auth).status_code == 200
+
+
+def test_concurrent_posts_lose_no_report(live):
+    """8 clients post at once, to the same keys and to different ones: every report is in the
+    audit trail, and each (facility, date, kind) holds one of the values sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = create_app(live, admin_token="s")
+    t = today()
+    batches = [[_r("H1", "consumption_m3", float(i), t - dt.timedelta(days=k))
+                for k in range(5)] + [_r("H2", "stock_cylinders", i)] for i in range(8)]
+    with TestClient(app) as client:
+        def post(batch):
+            return client.post("/api/reports", json=batch,
+                               headers={"Authorization": "Bearer s"}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(post, batches))
+    assert codes == [200] * 8
+    with Session(live) as s:
+        assert s.scalar(select(func.count()).select_from(AuditRow)) == 48
+        latest = s.scalars(select(ReportRow)).all()
+        assert len(latest) == 6  # 5 days of H1 consumption + H2's stock
+        assert {r.value for r in latest} <= {float(i) for i in range(8)}
+
+
+def test_a_large_batch_is_stored_whole(live):
+    t = today()
+    batch = [_r(h, "consumption_m3", float(k), t - dt.timedelta(days=k))
+             for k in range(1500) for h in ("H1", "H2")]
+    assert store_reports(live, batch) == 3000
+    with Session(live) as s:
+        assert s.scalar(select(func.count()).select_from(ReportRow)) == 3000

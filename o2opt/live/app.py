@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -71,9 +72,13 @@ def _is_loopback(host: str | None) -> bool:
         return host == "testclient"  # Starlette's in-process test client
 
 
+#: largest request body accepted (413 above it): about 80,000 reports
+MAX_BODY_BYTES = 8 << 20
+
+
 def create_app(engine: Engine, *, admin_token: str | None = None,
-               plan_wait_s: float = 10.0, solve_options: dict[str, Any] | None = None
-               ) -> FastAPI:
+               plan_wait_s: float = 10.0, solve_options: dict[str, Any] | None = None,
+               open_reads: bool = False, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The application for ``engine`` (a migrated database holding a scenario).
 
     Parameters
@@ -87,6 +92,11 @@ def create_app(engine: Engine, *, admin_token: str | None = None,
         else 202 and the solve goes on in the background.
     solve_options : dict, optional
         Passed to :func:`o2opt.optimize` (``time_limit_s``, ``threads``, ...).
+    open_reads : bool
+        Let any client read (status, plans, the dashboard). By default a client off the
+        loopback address needs a valid token to read too.
+    max_body_bytes : int
+        Larger request bodies are refused with 413.
     """
     planner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2opt-plan")
 
@@ -95,7 +105,11 @@ def create_app(engine: Engine, *, admin_token: str | None = None,
         yield
         planner.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="o2opt live", version="1", lifespan=lifespan)
+    # the OpenAPI schema is served at /openapi.json; the interactive pages (/docs, /redoc)
+    # are off because they load their scripts from a CDN, and no page may reach outside
+    app = FastAPI(title="o2opt live", version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
+                  description="Facility reports in, today's oxygen state and plans out.")
     running: dict[int, Future[dict[str, Any]]] = {}
     options = dict(solve_options or {})
 
@@ -124,6 +138,15 @@ def create_app(engine: Engine, *, admin_token: str | None = None,
             return Writer("local", None) if _is_loopback(host) else None
         return None
 
+    @app.middleware("http")
+    async def guard_reads(request: Request, call_next: Any) -> Response:
+        host = request.client.host if request.client else None
+        if (request.method == "GET" and request.url.path != "/api/health"
+                and not open_reads and not _is_loopback(host)
+                and writer(request) is None):
+            return refused()
+        return await call_next(request)
+
     def refused() -> JSONResponse:
         return JSONResponse({"detail": "a valid 'Authorization: Bearer TOKEN' is required"},
                             status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -137,14 +160,24 @@ def create_app(engine: Engine, *, admin_token: str | None = None,
         who = writer(request)
         if who is None:
             return refused()
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body_bytes:
+            return _too_large(max_body_bytes)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_body_bytes:
+                return _too_large(max_body_bytes)
         try:
-            batch = json.loads(await request.body())
+            batch = json.loads(bytes(body))
         except (ValueError, UnicodeDecodeError):
             return JSONResponse({"problems": [{"index": None, "field": None,
                                                "message": "the body is not valid JSON"}]},
                                 status_code=422)
         try:
-            accepted = store_reports(engine, batch, reporter=who.name, allowed=who.facilities)
+            # in a worker thread: a commit's fsync must not stall the event loop
+            accepted = await run_in_threadpool(store_reports, engine, batch,
+                                               reporter=who.name, allowed=who.facilities)
         except ReportsRejected as e:
             return JSONResponse({"problems": [p.as_dict() for p in e.problems]},
                                 status_code=422)
@@ -212,6 +245,11 @@ def create_app(engine: Engine, *, admin_token: str | None = None,
         return HTMLResponse(render_dashboard(engine))
 
     return app
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": f"the request body is larger than {limit:,} bytes: send "
+                                   "the reports in smaller batches"}, status_code=413)
 
 
 def _ok(summary: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,9 @@ def add_live_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--token", help="administrator's token (default: $O2OPT_TOKEN)")
+    serve.add_argument("--open-reads", action="store_true",
+                       help="let any client read status, plans and the dashboard (default: "
+                            "clients off the loopback address need a token to read too)")
     serve.add_argument("--plan-wait", type=float, default=10.0, metavar="SECONDS",
                        help="POST /api/plan answers 202 when a solve takes longer")
 
@@ -64,7 +67,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print("o2opt: the database holds no scenario: pass --scenario FOLDER", file=sys.stderr)
         return 2
     token = args.token or os.environ.get("O2OPT_TOKEN") or None
-    app = create_app(engine, admin_token=token, plan_wait_s=args.plan_wait)
+    app = create_app(engine, admin_token=token, plan_wait_s=args.plan_wait,
+                     open_reads=args.open_reads)
     print(f"o2opt live: http://{args.host}:{args.port}/ (database {engine.url!r})",
           file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -208,18 +210,26 @@ def store_reports(engine: Engine, batch: Any, *, reporter: str = "admin",
     stored report survives a crash of the process.
     """
     reports = check_reports(batch, facility_kinds(engine), allowed=allowed, on=on)
+    if not reports:
+        return 0
     now = utc_now()
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[engine.dialect.name]
+    latest: dict[tuple[str, dt.date, str], dict[str, Any]] = {}
+    for r in reports:  # within a batch, the later report for a key wins
+        latest[r.facility, r.date, r.kind] = {
+            "facility": r.facility, "date": r.date, "kind": r.kind, "value": r.value,
+            "reporter": reporter, "received_at": now}
+    rows = list(latest.values())
     with Session(engine) as session, session.begin():
-        for r in reports:
-            session.add(AuditRow(facility=r.facility, date=r.date, kind=r.kind, value=r.value,
-                                 raw=r.raw, reporter=reporter, received_at=now))
-            row = session.scalars(select(ReportRow).where(
-                ReportRow.facility == r.facility, ReportRow.date == r.date,
-                ReportRow.kind == r.kind).with_for_update()).first()
-            if row is None:
-                session.add(ReportRow(facility=r.facility, date=r.date, kind=r.kind,
-                                      value=r.value, reporter=reporter, received_at=now))
-                session.flush()
-            else:
-                row.value, row.reporter, row.received_at = r.value, reporter, now
+        session.add_all(AuditRow(facility=r.facility, date=r.date, kind=r.kind, value=r.value,
+                                 raw=r.raw, reporter=reporter, received_at=now)
+                        for r in reports)
+        for start in range(0, len(rows), 1000):  # SQLite limits the parameters of a statement
+            stmt = insert(ReportRow).values(rows[start:start + 1000])
+            # an atomic upsert: concurrent batches for one key cannot collide or be lost
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["facility", "date", "kind"],
+                set_={"value": stmt.excluded.value, "reporter": stmt.excluded.reporter,
+                      "received_at": stmt.excluded.received_at})
+            session.execute(stmt)
     return len(reports)
