@@ -85,7 +85,8 @@ def test_dashboard_renders_in_headless_chromium(tmp_path):
 
         dom = _browser([*LOOPBACK_ONLY, "--dump-dom", base + "/"], tmp_path)
         assert dom.returncode == 0, dom.stderr[-2000:]
-        for needle in ("Gaps by region", "Days of stock", "Stale reporters", "<svg",
+        for needle in ("Gaps by region", "Needs against supply", "<rect", "Days of stock",
+                       "Stale reporters", "<svg",
                        "<polygon", "<polyline", "مستشفى الكرخ", "&lt;b&gt;bold&lt;/b&gt;"):
             assert needle in dom.stdout, needle
         assert 'class="low"' in dom.stdout or "class=low" in dom.stdout  # H1: 0.23 days

@@ -152,9 +152,9 @@ def _map_svg(status: list[dict[str, Any]], deliveries: pd.DataFrame,
             colour = ("#d7301f" if days is not None and days < LOW_STOCK_DAYS else
                       "#fdae61" if days is not None and days < 2 * LOW_STOCK_DAYS else
                       "#1a9850")
-            r = 4.0
+            r = 6.0
         else:
-            colour, r = colours.get(s["kind"], "#333"), 5.0
+            colour, r = colours.get(s["kind"], "#333"), 7.0
         if s["status"] == "down":
             colour = "#000"
         title = html.escape(f"{s['facility']} {s['name'] or ''} ({s['kind']}, {s['status']})")
@@ -162,6 +162,33 @@ def _map_svg(status: list[dict[str, Any]], deliveries: pd.DataFrame,
         parts.append(f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{colour}" stroke="#fff" '
                      f'stroke-width="0.8"><title>{title}</title></circle>')
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _needs_chart(rows: list[tuple[str, float, float | None]]) -> str:
+    """Horizontal bars by region: need (grey) and planned delivery (blue), m³/day."""
+    if not rows:
+        return ""
+    top = max(max(need, planned or 0.0) for _, need, planned in rows) or 1.0
+    bar, gap, label_w, width = 9, 8, 120, 600
+    height = len(rows) * (2 * bar + gap) + 24
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" '
+             'aria-label="Need and planned delivery by region, m³/day">']
+    for i, (region, need, planned) in enumerate(rows):
+        y = 4 + i * (2 * bar + gap)
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar + 3}" text-anchor="end" '
+                     f'font-size="11">{html.escape(region)}</text>')
+        for k, (value, colour) in enumerate(((need, "#b8c2cc"), (planned, "#0b4f6c"))):
+            if value is None:
+                continue
+            w = (width - label_w - 60) * value / top
+            parts.append(f'<rect x="{label_w}" y="{y + k * bar}" width="{w:.1f}" '
+                         f'height="{bar - 1}" fill="{colour}"><title>{html.escape(region)}: '
+                         f'{value:,.0f} m³/day</title></rect>')
+            parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + k * bar + bar - 2}" '
+                         f'font-size="9">{value:,.0f}</text>')
+    parts.append(f'<text x="{label_w}" y="{height - 4}" font-size="10" fill="#555">'
+                 'grey: need; blue: planned delivery (m³/day, mean over the plan)</text></svg>')
     return "".join(parts)
 
 
@@ -199,12 +226,14 @@ def render_dashboard(engine: Engine, *, now: dt.datetime | None = None) -> str:
                         for v, k in cards)
     per_day = (service.groupby("hospital")[["delivered_m3", "unmet_m3"]].sum() / days
                if service is not None else None)
-    region_rows = []
+    region_rows, chart_rows = [], []
     for r in regions:
         members = [s["facility"] for s in hospitals if (s["region"] or "(none)") == r["region"]]
         mine = per_day.reindex(members).fillna(0.0) if per_day is not None else None
         planned = float(mine["delivered_m3"].sum()) if mine is not None else None
         gap = float(mine["unmet_m3"].sum()) if mine is not None else None
+        if r["hospitals"]:
+            chart_rows.append((r["region"], r["need_m3_day"], planned))
         region_rows.append(
             f"<tr><td>{html.escape(r['region'])}</td><td>{r['hospitals']}</td>"
             f"<td>{_fmt(r['need_m3_day'], 0)}</td><td>{_fmt(planned, 0)}</td>"
@@ -246,7 +275,8 @@ def render_dashboard(engine: Engine, *, now: dt.datetime | None = None) -> str:
 {_map_svg(status, deliveries, _boundaries(engine))}
 <p class=muted>Hospitals: green ≥ {2 * LOW_STOCK_DAYS:g} days of stock or unknown, amber
 below, red below {LOW_STOCK_DAYS:g}; stations blue, producers purple, down black.</p></section>
-<section><h2>Gaps by region</h2><div class=scroll><table><tr><th>Region</th><th>Hospitals</th>
+<section><h2>Needs against supply by region</h2>{_needs_chart(chart_rows)}
+<h2>Gaps by region</h2><div class=scroll><table><tr><th>Region</th><th>Hospitals</th>
 <th>Need m³/day</th><th>Planned m³/day</th><th>Short m³/day</th><th>Stock m³</th>
 <th>Low stock</th><th>Down</th><th>Stale</th></tr>{''.join(region_rows)}</table></div>
 </section>
