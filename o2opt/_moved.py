@@ -9,8 +9,9 @@ package, which would hide the function of the same name. Instead :func:`register
 stand-in module into :data:`sys.modules` under the old name. The import system finds it
 there and sets no attribute, so ``o2opt.optimize`` stays the function, while
 ``from o2opt.optimize import optimize`` or ``importlib.import_module("o2opt.optimize")``
-still work: each name read from (or set on) the stand-in is that of the new module, with a
-:class:`DeprecationWarning`. ``import o2opt.optimize as m`` gives the function, as before.
+still work: each name read from the stand-in is that of the new module, with a
+:class:`DeprecationWarning` (patch helpers on the new module: a name set on the stand-in
+stays there). ``import o2opt.optimize as m`` gives the function, as before.
 """
 
 from __future__ import annotations
@@ -46,12 +47,6 @@ class _MovedModule(types.ModuleType):
         if name.startswith("__") and name.endswith("__") and name != "__all__":
             raise AttributeError(name)
         return getattr(self._target(name), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target(name), name, value)  # e.g. a test patching a helper
-
-    def __delattr__(self, name: str) -> None:
-        delattr(self._target(name), name)
 
     def __dir__(self) -> list[str]:
         return dir(importlib.import_module(self.__dict__["_new"]))

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from o2opt.geo import build_arcs
-from o2opt.model.build import LinearModel, build
+from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
 from o2opt.solution import Solution
 from o2opt.solve import solve
