@@ -3,7 +3,9 @@
 :func:`check` converts each table to its declared dtypes, fills defaults and checks
 bounds, ids, references and the ``[model]`` keys. It raises one
 :class:`~o2opt.errors.InputError` listing all problems, each naming its file, column and
-row, or returns a :class:`~o2opt.network.Network`.
+row, or returns a :class:`~o2opt.network.Network`. Its input, :class:`RawInput`, is what the
+readers of :mod:`o2opt.io` produce; this module imports nothing from them (data flows
+``io -> validate -> network``).
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ import contextlib
 import difflib
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from o2opt.errors import InputError, Problem
-from o2opt.io import RawInput
 from o2opt.network import Network, Scenario
 from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
 
-__all__ = ["check", "check_model", "closest"]
+__all__ = ["RawInput", "check", "check_model", "closest"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,43 @@ def closest(word: str, choices: Iterable[str]) -> str:
         return ""
     match = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
     return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+@dataclass
+class RawInput:
+    """Input as read, before validation: what the readers of :mod:`o2opt.io` (and
+    :meth:`o2opt.network.Network.replace`) hand to :func:`check`.
+
+    ``tables`` maps a table name to its frame (strings when read from CSV), indexed
+    ``0..n-1``; ``rows`` gives, for each table, where each of its rows came from
+    (``"line 5"`` in a CSV file, ``"feature 3"`` in a GeoPackage layer, ``"row 2"`` of a
+    DataFrame) for error messages; ``sources`` names where each table came from
+    (``"hospitals.csv"``); ``model_lines`` gives the line of each ``[model]`` key in
+    ``model_source``. ``unreadable`` names the tables given but not readable, and
+    ``dropped_ids`` the ids of rows left out because they could not be parsed (both
+    already reported; validation does not report references to them again).
+    ``reported`` maps ``(table, column)`` to the rows whose problem in that column is
+    already reported (a bad geometry gives no ``lat``/``lon``). ``stripped`` names the
+    tables whose values are all strings already stripped of surrounding spaces (read from
+    CSV), which validation need not strip again.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    model: dict[str, Any]
+    sources: dict[str, str]
+    model_source: str = "scenario.toml"
+    rows: dict[str, Sequence[str]] = field(default_factory=dict)
+    model_lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+    dropped_ids: dict[str, set[str]] = field(default_factory=dict)
+    reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    stripped: set[str] = field(default_factory=set)
+
+    def add(self, name: str, frame: pd.DataFrame, rows: Sequence[str]) -> None:
+        """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
+        self.tables[name] = frame.reset_index(drop=True)
+        self.rows[name] = rows
 
 
 def check(raw: RawInput) -> Network:

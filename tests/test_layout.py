@@ -5,6 +5,8 @@ DeprecationWarning."""
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import importlib
 import inspect
 import pkgutil
@@ -79,3 +81,79 @@ def test_old_path_has_no_package_dunders():
     assert not hasattr(old, "__path__")
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("o2opt.optimize.anything")
+
+
+# --------------------------------------------------------------------------- import layers
+def _module_level_imports(module: str) -> set[str]:
+    """The o2opt modules that ``module`` imports when it is loaded (statements at module
+    level, outside ``if TYPE_CHECKING:``); a function's own imports are not counted."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    found: set[str] = set()
+
+    def walk(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.If):
+                if "TYPE_CHECKING" not in ast.unparse(node.test):
+                    walk(node.body)
+                walk(node.orelse)
+            elif isinstance(node, ast.Try):
+                for part in (node.body, *(h.body for h in node.handlers), node.orelse,
+                             node.finalbody):
+                    walk(part)
+            elif isinstance(node, ast.With):
+                walk(node.body)
+
+    walk(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found & set(_modules())
+
+
+@pytest.mark.parametrize(("module", "forbidden"), [
+    ("o2opt.io", {"o2opt.network"}),  # io reads; validate makes the Network
+    ("o2opt.validate", {"o2opt.io"}),
+    ("o2opt.network", {"o2opt.io", "o2opt.validate"}),
+])
+def test_data_flows_one_way_io_validate_network(module, forbidden):
+    assert not _module_level_imports(module) & forbidden
+
+
+def test_module_level_imports_have_no_cycle():
+    """Among o2opt's modules, loading one never needs one that needs it back (a package
+    that imports its own submodules, as every package does, is not counted)."""
+    graph = {m: {d for d in _module_level_imports(m) if d != m and not m.startswith(d + ".")}
+             for m in _modules() + ["o2opt"]}
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a cycle
+
+
+@pytest.mark.parametrize(("module", "loads"), [
+    ("o2opt.network", {"o2opt.network"}),
+    ("o2opt.validate", {"o2opt.validate", "o2opt.network", "o2opt.schema", "o2opt.errors"}),
+    ("o2opt.io", {"o2opt.io", "o2opt.validate", "o2opt.network", "o2opt.schema",
+                  "o2opt.errors"}),
+])
+def test_module_loaded_alone_loads_only_its_layers(module, loads):
+    """Each module imported in a fresh interpreter, without running o2opt/__init__.py, loads
+    only the modules below it."""
+    code = ("import importlib, sys, types\n"
+            "package = types.ModuleType('o2opt')\n"
+            f"package.__path__ = [{str(ROOT / 'o2opt')!r}]\n"
+            "sys.modules['o2opt'] = package\n"
+            f"importlib.import_module({module!r})\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('o2opt.')))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) == loads
+
+
+def test_raw_input_kept_at_its_old_place():
+    from o2opt import io, validate
+
+    assert io.RawInput is validate.RawInput
+    assert "RawInput" in io.__all__ and "RawInput" in validate.__all__
