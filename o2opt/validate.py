@@ -11,6 +11,7 @@ readers of :mod:`o2opt.io` produce; this module imports nothing from them (data 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import logging
 import math
@@ -25,7 +26,7 @@ from o2opt.errors import InputError, Problem
 from o2opt.network import Network, Scenario
 from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
 
-__all__ = ["RawInput", "check", "check_model", "closest"]
+__all__ = ["RawInput", "check", "check_model", "closest", "recheck"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,9 @@ class RawInput:
     ``reported`` maps ``(table, column)`` to the rows whose problem in that column is
     already reported (a bad geometry gives no ``lat``/``lon``). ``stripped`` names the
     tables whose values are all strings already stripped of surrounding spaces (read from
-    CSV), which validation need not strip again.
+    CSV), which validation need not strip again. ``checked`` names the tables taken from a
+    valid network as they are (converted and checked then; only the checks across tables
+    run again), and ``quiet`` says that the input's warnings were logged before.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -84,6 +87,8 @@ class RawInput:
     dropped_ids: dict[str, set[str]] = field(default_factory=dict)
     reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     stripped: set[str] = field(default_factory=set)
+    checked: set[str] = field(default_factory=set)
+    quiet: bool = False
 
     def add(self, name: str, frame: pd.DataFrame, rows: Sequence[str]) -> None:
         """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
@@ -97,7 +102,10 @@ def check(raw: RawInput) -> Network:
     tables: dict[str, pd.DataFrame] = {}
     bad: dict[str, np.ndarray] = {}
     for name, table in TABLES.items():
-        tables[name], bad[name] = _check_table(table, raw.tables.get(name), raw, problems)
+        if name in raw.checked:
+            tables[name], bad[name] = raw.tables[name], np.zeros(len(raw.tables[name]), bool)
+        else:
+            tables[name], bad[name] = _check_table(table, raw.tables.get(name), raw, problems)
     scenario = _check_model(raw.model, raw.model_source, problems, raw.model_lines)
     refs = _References(tables, raw)
     _check_ids(tables, raw, problems)
@@ -107,7 +115,48 @@ def check(raw: RawInput) -> Network:
     _check_trucks(tables, raw, problems)
     if problems:
         raise InputError(problems)
-    return Network(scenario=scenario, **tables)
+    return Network._checked(scenario, **tables)
+
+
+def recheck(network: Network, changes: Mapping[str, Any], source: str, *,
+            valid: bool = True) -> Network:
+    """``network`` with ``changes`` (tables by name, ``scenario``) checked again as a whole.
+
+    The one path by which a :class:`~o2opt.network.Network` is changed or built other than
+    from input: :meth:`Network.replace <o2opt.network.Network.replace>`,
+    :meth:`~o2opt.network.Network.with_model`, ``Network(...)`` and
+    :func:`dataclasses.replace`. Problems name ``"<table> (<source>)"`` and the row's
+    position. ``valid``: ``network`` was checked before (not so in ``Network(...)``), so its
+    unchanged tables are kept as they are (shared, not copied) and only the checks across
+    tables (ids, references, duplicates) run on them again; warnings already given are not
+    repeated.
+    """
+    names = [f.name for f in dataclasses.fields(Network)]
+    unknown = [str(k) for k in changes if k not in names]
+    if unknown:
+        raise TypeError(f"a Network has no field {', '.join(map(repr, unknown))} "
+                        f"(fields: {', '.join(names)})")
+    given = {name: changes.get(name, getattr(network, name)) for name in names}
+    scenario = given.pop("scenario")
+    raw = RawInput(tables={}, model={}, sources={}, model_source=f"scenario ({source})")
+    if isinstance(scenario, Scenario):
+        raw.model = scenario.as_dict()
+    else:
+        raw.problems.append(Problem(raw.model_source, None, None,
+                                    f"must be a Scenario, got {type(scenario).__name__}"))
+    raw.quiet = valid and "demand" not in changes \
+        and network.scenario.horizon_days == raw.model.get("horizon_days")
+    for name, frame in given.items():
+        where = raw.sources[name] = f"{name} ({source})"
+        if isinstance(frame, pd.DataFrame):
+            raw.tables[name] = frame
+            if valid and name not in changes:
+                raw.checked.add(name)
+        else:
+            raw.problems.append(Problem(where, None, None,
+                                        f"must be a DataFrame, got {type(frame).__name__}"))
+            raw.unreadable.add(name)
+    return check(raw)
 
 
 def check_model(model: Mapping[str, Any], source: str = "model") -> Scenario:
@@ -400,7 +449,7 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
         _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
                 lambda i: f"names unknown hospital {hospital[i]!r}{closest(hospital[i], known)}")
     late = int(((demand["day"] >= scenario.horizon_days) & ~bad).sum())
-    if late:
+    if late and not raw.quiet:
         log.warning("%s: %d row(s) have a day >= horizon_days (%d) and are ignored "
                     "(days count from 0)", source, late, scenario.horizon_days)
     _report(problems, source, "day", raw, "demand", demand,
