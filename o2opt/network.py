@@ -116,7 +116,7 @@ class Network:
     scenario: Scenario = field(default_factory=Scenario)
 
     def __post_init__(self) -> None:
-        # only a Network built here is checked: validate.check builds with _checked
+        # Network(...) and dataclasses.replace check everything (check() uses _checked)
         from o2opt.validate import recheck
 
         checked = recheck(self, {}, source="Network", valid=False)
