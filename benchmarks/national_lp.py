@@ -262,7 +262,7 @@ def report(runs: dict[str, list[dict]], timed: dict[str, dict[str, Any]]) -> int
 def _blocks(folder: Path) -> tuple[Any, list[Any]]:
     import o2opt
     from o2opt.decompose import day_blocks
-    from o2opt.model.build import build
+    from o2opt.model.builder import build
 
     lm = build(o2opt.read_network(folder))
     return lm, day_blocks(lm)
@@ -450,7 +450,7 @@ def experiment_build_memory(folder: Path, work: Path) -> None:
     import o2opt
     from o2opt.geo import build_arcs
 
-    build_mod = importlib.import_module("o2opt.model.build")
+    build_mod = importlib.import_module("o2opt.model.builder")
     matrix = importlib.import_module("o2opt.model.matrix")
     net = o2opt.read_network(folder)
     arcs = build_arcs(net)

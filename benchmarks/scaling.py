@@ -252,7 +252,7 @@ def build_child(folder: str, result: str, hugepage: str) -> int:
     if setter is not None:
         setter(hugepage == "on")
     from o2opt.geo import build_arcs
-    from o2opt.model.build import build
+    from o2opt.model.builder import build
 
     net = o2opt.read_network(folder)
 

@@ -69,7 +69,7 @@ PARTS = ("o2opt", "baseline", "agg", "card", "eq", "scale", "aggctx")
 
 # --------------------------------------------------------------------------- proposed rows
 def aggregate_capacity_rows(ctx) -> None:
-    r"""The row proposed for ``o2opt/model/build.py`` (run here through a patched build).
+    r"""The row proposed for ``o2opt/model/builder.py`` (run here through a patched build).
 
     Per day :math:`t`: :math:`\sum_c \bar Q_{ct}\,y_c \ge \sum_h d_{ht} - E_t` (m³), with
     :math:`\bar Q_{ct} = \min(Q_c a_{ct},\ v K_c a_{ct},\ v \sum_h \bar n_{cht})` what
@@ -114,7 +114,7 @@ def o2opt_model(inst: OrlibInstance, work: Path,
     """o2opt's LinearModel of ``inst`` (through a scenario folder) as a baseline.Model;
     ``with_rows``: with :func:`aggregate_capacity_rows` added by a patched build step."""
     import o2opt
-    ob = importlib.import_module("o2opt.model.build")
+    ob = importlib.import_module("o2opt.model.builder")
 
     folder = orlib_to_folder(inst, work / inst.label)
     original = ob._site_limit_rows

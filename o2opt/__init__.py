@@ -19,11 +19,11 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from o2opt import datasets, model
+from o2opt import _moved, datasets, model
 from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
 from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
-from o2opt.optimize import optimize
+from o2opt.pipeline import optimize
 from o2opt.solution import Solution
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# the module of optimize was o2opt.optimize until 0.1.0; the name is the function alone now
+_moved.register("o2opt.optimize", "o2opt.pipeline")
 
 _LAZY = {"charts", "demand", "report", "roads"}  # imported on first use: a faster start
 

@@ -19,7 +19,7 @@ from o2opt import __version__, datasets
 from o2opt.errors import InputError, OutputError, SolverError
 from o2opt.io import read_network
 from o2opt.network import Network
-from o2opt.optimize import optimize
+from o2opt.pipeline import optimize
 from o2opt.solution import Solution, check_result_folder
 from o2opt.solve import SOLVERS
 

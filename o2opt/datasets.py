@@ -87,17 +87,15 @@ def load_iraq(**model: Any) -> Network:
     >>> load_iraq(budget=None).scenario.budget is None
     True
     """
-    import dataclasses
-
     from o2opt.io import read_network
 
     network = read_network(iraq_folder())
     # o2opt keeps unknown columns as text; make the dataset's numeric extras numbers
-    network = dataclasses.replace(
-        network,
+    network = network.replace(
         hospitals=_numeric(network.hospitals, _IRAQ_NUMERIC["hospitals"]),
         producers=_numeric(network.producers, _IRAQ_NUMERIC["producers"]),
-        candidates=_numeric(network.candidates, _IRAQ_NUMERIC["candidates"]))
+        candidates=_numeric(network.candidates, _IRAQ_NUMERIC["candidates"]),
+        source="load_iraq")
     return network.with_model(**model) if model else network
 
 

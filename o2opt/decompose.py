@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from o2opt.model.build import LinearModel
+from o2opt.model.builder import LinearModel
 
 __all__ = ["DayBlock", "DaySplit", "day_blocks", "split_days"]
 

@@ -1,9 +1,10 @@
 """Read scenario folders, GeoPackages and in-memory frames; write folders atomically.
 
-Reading returns a :class:`RawInput` (tables as given, model keys as given, and the file
-problems met on the way); :func:`o2opt.validate.check` turns it into a
+Reading returns a :class:`~o2opt.validate.RawInput` (tables as given, model keys as given,
+and the file problems met on the way); :func:`o2opt.validate.check` turns it into a
 :class:`~o2opt.network.Network`. The public entry points :func:`read_network` and
-:func:`from_frames` do both.
+:func:`from_frames` do both. Data flows one way, ``io -> validate -> network``: this module
+builds on :mod:`o2opt.validate` and never constructs a ``Network`` itself.
 
 CSV files are read with the :mod:`csv` module, so that every row keeps the line it came
 from (error messages name it, even after blank lines or quoted line breaks); a file without
@@ -27,56 +28,22 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import pandas as pd
 
 from o2opt.errors import InputError, OutputError, Problem
-from o2opt.network import Network
 from o2opt.schema import MODEL_KEYS, TABLES
+from o2opt.validate import RawInput, check, closest
+
+if TYPE_CHECKING:
+    from o2opt.network import Network
 
 __all__ = ["RawInput", "atomic_folder", "from_frames", "read_network", "write_folder"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RawInput:
-    """Input as read, before validation.
-
-    ``tables`` maps a table name to its frame (strings when read from CSV), indexed
-    ``0..n-1``; ``rows`` gives, for each table, where each of its rows came from
-    (``"line 5"`` in a CSV file, ``"feature 3"`` in a GeoPackage layer, ``"row 2"`` of a
-    DataFrame) for error messages; ``sources`` names where each table came from
-    (``"hospitals.csv"``); ``model_lines`` gives the line of each ``[model]`` key in
-    ``model_source``. ``unreadable`` names the tables given but not readable, and
-    ``dropped_ids`` the ids of rows left out because they could not be parsed (both
-    already reported; validation does not report references to them again).
-    ``reported`` maps ``(table, column)`` to the rows whose problem in that column is
-    already reported (a bad geometry gives no ``lat``/``lon``). ``stripped`` names the
-    tables whose values are all strings already stripped of surrounding spaces (read from
-    CSV), which validation need not strip again.
-    """
-
-    tables: dict[str, pd.DataFrame]
-    model: dict[str, Any]
-    sources: dict[str, str]
-    model_source: str = "scenario.toml"
-    rows: dict[str, Sequence[str]] = field(default_factory=dict)
-    model_lines: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)
-    dropped_ids: dict[str, set[str]] = field(default_factory=dict)
-    reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
-    stripped: set[str] = field(default_factory=set)
-
-    def add(self, name: str, frame: pd.DataFrame, rows: Sequence[str]) -> None:
-        """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
-        self.tables[name] = frame.reset_index(drop=True)
-        self.rows[name] = rows
 
 
 def read_network(path: str | os.PathLike[str], *,
@@ -109,8 +76,6 @@ def read_network(path: str | os.PathLike[str], *,
     >>> net.scenario.cylinder_m3
     6.8
     """
-    from o2opt.validate import check  # here: validate builds on this module
-
     path = Path(path)
     raw = _read_geopackage(path) if path.suffix.lower() == ".gpkg" else _read_folder(path)
     if model:
@@ -146,8 +111,6 @@ def from_frames(
     >>> round(float(net.hospitals.lat.iloc[0]), 6), net.scenario.horizon_days
     (33.3, 2)
     """
-    from o2opt.validate import check
-
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand,
              "availability": availability}
@@ -422,8 +385,6 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
         row = f"line {line}" if line else None
         problems.append(Problem(file.name, None, row, f"is not valid TOML: {message}"))
         return {}, {}
-    from o2opt.validate import closest
-
     lines = _toml_lines(text)
     model: dict[str, Any] = {}
     for key, value in doc.items():
@@ -541,8 +502,6 @@ def _read_geopackage(file: Path) -> RawInput:
     except Exception as e:  # GDAL raises several types
         raise InputError([Problem(file.name, None, None, f"cannot be read as GeoPackage: {e}")]) \
             from None
-    from o2opt.validate import closest
-
     raw = RawInput(tables={}, model={}, sources={})
     for name in TABLES:
         source = f"{file.name} layer {name}"

@@ -2,7 +2,14 @@
 
 A :class:`Network` is what every later step reads. Build one with
 :func:`o2opt.read_network` (a folder or GeoPackage) or :func:`o2opt.from_frames`
-(DataFrames / GeoDataFrames); both validate, so a ``Network`` in hand is always consistent.
+(DataFrames / GeoDataFrames), and change one with :meth:`Network.replace` or
+:meth:`Network.with_model`. Every way of making a ``Network`` validates it, including
+``Network(...)`` and :func:`dataclasses.replace`, so a ``Network`` in hand is always
+consistent.
+
+This module imports neither :mod:`o2opt.io` nor :mod:`o2opt.validate` when it is loaded
+(data flows ``io -> validate -> network``); the methods that validate or write import them
+when called.
 """
 
 from __future__ import annotations
@@ -82,6 +89,13 @@ class Network:
     (ids as strings, numbers as float64, missing optional values filled with defaults),
     and the :class:`Scenario`.
 
+    Constructing one checks it as :func:`o2opt.from_frames` does (``Network(...)`` and
+    :func:`dataclasses.replace` included), raising :class:`~o2opt.errors.InputError`; change
+    a network with :meth:`replace` or :meth:`with_model`, which check the result. These
+    share the tables they do not change with the original network (a table is converted
+    and checked once; the checks across tables run again). Do not change a table in
+    place: such a change is never checked. Pass the changed table to :meth:`replace`.
+
     Examples
     --------
     >>> import pandas as pd, o2opt
@@ -101,6 +115,24 @@ class Network:
     availability: pd.DataFrame
     scenario: Scenario = field(default_factory=Scenario)
 
+    def __post_init__(self) -> None:
+        # Network(...) and dataclasses.replace check everything (check() uses _checked)
+        from o2opt.validate import recheck
+
+        checked = recheck(self, {}, source="Network", valid=False)
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, getattr(checked, f.name))
+
+    @classmethod
+    def _checked(cls, scenario: Scenario, **tables: pd.DataFrame) -> Network:
+        """A network of tables and scenario already validated (by
+        :func:`o2opt.validate.check`, its only caller), without checking them again."""
+        network = object.__new__(cls)
+        object.__setattr__(network, "scenario", scenario)
+        for name, frame in tables.items():
+            object.__setattr__(network, name, frame)
+        return network
+
     def __repr__(self) -> str:
         return (
             f"Network({len(self.hospitals)} hospitals, {len(self.producers)} producers, "
@@ -108,8 +140,49 @@ class Network:
             f"{len(self.routes)} routes, {self.scenario.horizon_days} days)"
         )
 
+    def replace(self, *, source: str = "Network.replace", **changes: Any) -> Network:
+        """A copy with tables or the ``scenario`` replaced, checked as a whole.
+
+        The tables given are converted and checked like those of :func:`o2opt.from_frames`;
+        the others are shared with this network; the checks across tables (unique ids,
+        references, duplicate rows) and of the scenario run on the result.
+
+        Parameters
+        ----------
+        source : str
+            Names the change in error messages (``"hospitals (Network.replace)"``).
+        **changes
+            Tables by name (``hospitals=``, ``demand=``, ...: DataFrames) and
+            ``scenario=`` (a :class:`Scenario`).
+
+        Raises
+        ------
+        InputError
+            When the result is not a valid network (a negative demand, a route to an
+            unknown facility, an infinite capacity factor, ...).
+        TypeError
+            For a name that is not a field of a ``Network``.
+
+        Examples
+        --------
+        >>> import pandas as pd, o2opt
+        >>> net = o2opt.from_frames(hospitals=pd.DataFrame(
+        ...     {"id": ["H1"], "lat": [33.3], "lon": [44.4], "demand_m3_day": [50.0]}))
+        >>> net.replace(hospitals=net.hospitals.assign(demand_m3_day=80)).net_demand_m3()
+        array([[80.]])
+        >>> net.replace(hospitals=net.hospitals.assign(demand_m3_day=-1))
+        Traceback (most recent call last):
+        ...
+        o2opt.errors.InputError: 1 problem in the input:
+          - hospitals (Network.replace), column demand_m3_day, row 0 (id H1): must be >= 0, got -1
+        """
+        from o2opt.validate import recheck
+
+        return recheck(self, changes, source=source)
+
     def with_model(self, **changes: Any) -> Network:
-        """A copy of the network with ``[model]`` parameters changed (tables shared).
+        """A copy of the network with ``[model]`` parameters changed (tables shared), checked
+        by :meth:`replace`.
 
         Examples
         --------
@@ -119,7 +192,7 @@ class Network:
         >>> net.with_model(demand_multiplier=2).scenario.demand_multiplier
         2.0
         """
-        return dataclasses.replace(self, scenario=self.scenario.replace(**changes))
+        return self.replace(scenario=self.scenario.replace(**changes), source="with_model")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The input tables by name, as MODEL.md names them."""

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt.io import atomic_folder, write_csv
-from o2opt.model.build import LinearModel
+from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
 from o2opt.network import Network
 from o2opt.solve import SolveResult

@@ -34,7 +34,7 @@ import numpy as np
 
 from o2opt.decompose import DayBlock, DaySplit, split_days
 from o2opt.errors import SolverError
-from o2opt.model.build import LinearModel
+from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
 
 __all__ = ["PROVEN_GAP", "SOLVERS", "SolveResult", "solve"]

@@ -3,27 +3,30 @@
 :func:`check` converts each table to its declared dtypes, fills defaults and checks
 bounds, ids, references and the ``[model]`` keys. It raises one
 :class:`~o2opt.errors.InputError` listing all problems, each naming its file, column and
-row, or returns a :class:`~o2opt.network.Network`.
+row, or returns a :class:`~o2opt.network.Network`. Its input, :class:`RawInput`, is what the
+readers of :mod:`o2opt.io` produce; this module imports nothing from them (data flows
+``io -> validate -> network``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from o2opt.errors import InputError, Problem
-from o2opt.io import RawInput
 from o2opt.network import Network, Scenario
 from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
 
-__all__ = ["check", "check_model", "closest"]
+__all__ = ["RawInput", "check", "check_model", "closest", "recheck"]
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +55,57 @@ def closest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
+@dataclass
+class RawInput:
+    """Input as read, before validation: what the readers of :mod:`o2opt.io` (and
+    :meth:`o2opt.network.Network.replace`) hand to :func:`check`.
+
+    ``tables`` maps a table name to its frame (strings when read from CSV), indexed
+    ``0..n-1``; ``rows`` gives, for each table, where each of its rows came from
+    (``"line 5"`` in a CSV file, ``"feature 3"`` in a GeoPackage layer, ``"row 2"`` of a
+    DataFrame) for error messages; ``sources`` names where each table came from
+    (``"hospitals.csv"``); ``model_lines`` gives the line of each ``[model]`` key in
+    ``model_source``. ``unreadable`` names the tables given but not readable, and
+    ``dropped_ids`` the ids of rows left out because they could not be parsed (both
+    already reported; validation does not report references to them again).
+    ``reported`` maps ``(table, column)`` to the rows whose problem in that column is
+    already reported (a bad geometry gives no ``lat``/``lon``). ``stripped`` names the
+    tables whose values are all strings already stripped of surrounding spaces (read from
+    CSV), which validation need not strip again. ``checked`` names the tables taken from a
+    valid network as they are (converted and checked then; only the checks across tables
+    run again), and ``quiet`` says that the input's warnings were logged before.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    model: dict[str, Any]
+    sources: dict[str, str]
+    model_source: str = "scenario.toml"
+    rows: dict[str, Sequence[str]] = field(default_factory=dict)
+    model_lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+    dropped_ids: dict[str, set[str]] = field(default_factory=dict)
+    reported: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    stripped: set[str] = field(default_factory=set)
+    checked: set[str] = field(default_factory=set)
+    quiet: bool = False
+
+    def add(self, name: str, frame: pd.DataFrame, rows: Sequence[str]) -> None:
+        """Store table ``name`` (re-indexed ``0..n-1``) and the origin of each row."""
+        self.tables[name] = frame.reset_index(drop=True)
+        self.rows[name] = rows
+
+
 def check(raw: RawInput) -> Network:
     """Validate ``raw`` and return the typed :class:`Network`, or raise :class:`InputError`."""
     problems = list(raw.problems)
     tables: dict[str, pd.DataFrame] = {}
     bad: dict[str, np.ndarray] = {}
     for name, table in TABLES.items():
-        tables[name], bad[name] = _check_table(table, raw.tables.get(name), raw, problems)
+        if name in raw.checked:
+            tables[name], bad[name] = raw.tables[name], np.zeros(len(raw.tables[name]), bool)
+        else:
+            tables[name], bad[name] = _check_table(table, raw.tables.get(name), raw, problems)
     scenario = _check_model(raw.model, raw.model_source, problems, raw.model_lines)
     refs = _References(tables, raw)
     _check_ids(tables, raw, problems)
@@ -68,7 +115,48 @@ def check(raw: RawInput) -> Network:
     _check_trucks(tables, raw, problems)
     if problems:
         raise InputError(problems)
-    return Network(scenario=scenario, **tables)
+    return Network._checked(scenario, **tables)
+
+
+def recheck(network: Network, changes: Mapping[str, Any], source: str, *,
+            valid: bool = True) -> Network:
+    """``network`` with ``changes`` (tables by name, ``scenario``) checked again as a whole.
+
+    The one path by which a :class:`~o2opt.network.Network` is changed or built other than
+    from input: :meth:`Network.replace <o2opt.network.Network.replace>`,
+    :meth:`~o2opt.network.Network.with_model`, ``Network(...)`` and
+    :func:`dataclasses.replace`. Problems name ``"<table> (<source>)"`` and the row's
+    position. ``valid``: ``network`` was checked before (not so in ``Network(...)``), so its
+    unchanged tables are kept as they are (shared, not copied) and only the checks across
+    tables (ids, references, duplicates) run on them again; warnings already given are not
+    repeated.
+    """
+    names = [f.name for f in dataclasses.fields(Network)]
+    unknown = [str(k) for k in changes if k not in names]
+    if unknown:
+        raise TypeError(f"a Network has no field {', '.join(map(repr, unknown))} "
+                        f"(fields: {', '.join(names)})")
+    given = {name: changes.get(name, getattr(network, name)) for name in names}
+    scenario = given.pop("scenario")
+    raw = RawInput(tables={}, model={}, sources={}, model_source=f"scenario ({source})")
+    if isinstance(scenario, Scenario):
+        raw.model = scenario.as_dict()
+    else:
+        raw.problems.append(Problem(raw.model_source, None, None,
+                                    f"must be a Scenario, got {type(scenario).__name__}"))
+    raw.quiet = valid and "demand" not in changes \
+        and network.scenario.horizon_days == raw.model.get("horizon_days")
+    for name, frame in given.items():
+        where = raw.sources[name] = f"{name} ({source})"
+        if isinstance(frame, pd.DataFrame):
+            raw.tables[name] = frame
+            if valid and name not in changes:
+                raw.checked.add(name)
+        else:
+            raw.problems.append(Problem(where, None, None,
+                                        f"must be a DataFrame, got {type(frame).__name__}"))
+            raw.unreadable.add(name)
+    return check(raw)
 
 
 def check_model(model: Mapping[str, Any], source: str = "model") -> Scenario:
@@ -361,7 +449,7 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
         _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
                 lambda i: f"names unknown hospital {hospital[i]!r}{closest(hospital[i], known)}")
     late = int(((demand["day"] >= scenario.horizon_days) & ~bad).sum())
-    if late:
+    if late and not raw.quiet:
         log.warning("%s: %d row(s) have a day >= horizon_days (%d) and are ignored "
                     "(days count from 0)", source, late, scenario.horizon_days)
     _report(problems, source, "day", raw, "demand", demand,

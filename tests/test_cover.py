@@ -13,7 +13,7 @@ import o2opt
 from o2opt.synthetic import synthetic_tables
 from o2opt.testing import assert_solution_feasible
 
-build_module = importlib.import_module("o2opt.model.build")
+build_module = importlib.import_module("o2opt.model.builder")
 
 
 def cover(lm: o2opt.model.LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

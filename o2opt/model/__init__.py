@@ -7,7 +7,8 @@ drives) and :mod:`o2opt.solve` passes it to highspy directly.
 
 from typing import TYPE_CHECKING, Any
 
-from o2opt.model.build import LinearModel, build
+from o2opt import _moved
+from o2opt.model.builder import LinearModel, build
 
 if TYPE_CHECKING:
     from o2opt.model.pulp import to_pulp
@@ -21,3 +22,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'o2opt.model' has no attribute {name!r}")
 
 __all__ = ["LinearModel", "build", "to_pulp"]
+
+# the module of build was o2opt.model.build until 0.1.0; the name is the function alone now
+_moved.register("o2opt.model.build", "o2opt.model.builder")

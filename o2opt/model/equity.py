@@ -2,7 +2,7 @@ r"""Equity extension: minimum service shares per hospital and per region.
 
 :math:`u_{ht} \le (1 - s_h)\, d_{ht}` (a column bound, see :func:`service_share`) and, per
 region and day, :math:`\sum_{h \in r} u_{ht} \le (1 - s_R) \sum_{h \in r} d_{ht}`. The
-lexicographic objective is in :mod:`o2opt.optimize`.
+lexicographic objective is in :mod:`o2opt.pipeline`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from o2opt.network import Network
 
 if TYPE_CHECKING:
-    from o2opt.model.build import Context
+    from o2opt.model.builder import Context
 
 
 def service_share(network: Network) -> np.ndarray:

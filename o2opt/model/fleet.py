@@ -17,7 +17,7 @@ import numpy as np
 from o2opt.network import Scenario
 
 if TYPE_CHECKING:
-    from o2opt.model.build import Context
+    from o2opt.model.builder import Context
 
 
 def turnaround_days(km: np.ndarray, scenario: Scenario) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Turn a :class:`~o2opt.model.build.LinearModel` into a :class:`pulp.LpProblem`.
+"""Turn a :class:`~o2opt.model.builder.LinearModel` into a :class:`pulp.LpProblem`.
 
 Each constraint is one :class:`pulp.LpAffineExpression` made from its row's
 (variable, coefficient) pairs, never by repeated ``+``, so building stays linear in the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pulp
 
-from o2opt.model.build import LinearModel
+from o2opt.model.builder import LinearModel
 
 __all__ = ["to_pulp"]
 

@@ -16,7 +16,7 @@ import numpy as np
 from o2opt.network import Network
 
 if TYPE_CHECKING:
-    from o2opt.model.build import Context
+    from o2opt.model.builder import Context
 
 
 def stock_capacity(network: Network) -> np.ndarray:

@@ -28,7 +28,7 @@ from o2opt.geo import haversine_km
 from o2opt.model.storage import has_tank
 
 if TYPE_CHECKING:
-    from o2opt.model.build import Context
+    from o2opt.model.builder import Context
 
 
 def add_columns(ctx: Context) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from o2opt.model.build import Context
+    from o2opt.model.builder import Context
 
 
 def add_columns(ctx: Context) -> None:

@@ -173,7 +173,7 @@ def run_task(task: Task, network: Any = None) -> dict[str, Any]:
     every Dask worker once); by default it is ``task.network``.
     """
     from o2opt import __version__
-    from o2opt.optimize import optimize
+    from o2opt.pipeline import optimize
 
     start = time.perf_counter()
     spec = ScenarioSpec.from_dict(task.spec)

@@ -783,19 +783,22 @@ def apply_scenario(network: Network, spec: ScenarioSpec) -> Network:
     problems = _spec_problems(network, spec, "scenario", spec.label)
     if problems:
         raise InputError(problems)
-    net = network.with_model(**dict(spec.model)) if spec.model else network
-    n_days = net.scenario.horizon_days
+    scenario = network.scenario.replace(**dict(spec.model)) if spec.model else network.scenario
+    n_days = scenario.horizon_days
     changes: dict[str, Any] = {}
     events = [(o.facility, 0.0, o.days) for o in spec.outages]
     events += [(c.facility, c.factor, c.days) for c in spec.capacity_changes]
     if events:
-        changes["availability"] = _availability(net.availability, events, n_days)
+        changes["availability"] = _availability(network.availability, events, n_days)
     if spec.surges:
-        changes.update(_surge(net, spec.surges, n_days))
+        changes.update(_surge(network, spec.surges, n_days))
     if spec.sites is not None:
-        changes.update(_fix_sites(net, spec.sites, changes.get("availability")))
-        net = net.with_model(budget=None, max_new_sites=None)
-    return dataclasses.replace(net, **changes) if changes else net
+        changes.update(_fix_sites(network, spec.sites, changes.get("availability")))
+        scenario = scenario.replace(budget=None, max_new_sites=None)
+    if not changes and scenario == network.scenario:
+        return network
+    # checked as a whole: a surge or capacity change can overflow to an infinite value
+    return network.replace(scenario=scenario, **changes, source=f"scenario {spec.label}")
 
 
 def _availability(base: pd.DataFrame, events: list[tuple[str, float, Days]],

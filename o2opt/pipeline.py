@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from o2opt.geo import build_arcs
-from o2opt.model.build import LinearModel, build
+from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
 from o2opt.solution import Solution
 from o2opt.solve import solve
@@ -113,10 +113,10 @@ def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | 
         more = f" and {len(stranded) - 10} more" if len(stranded) > 10 else ""
         parts.append(f"{len(stranded)} hospital(s) with demand have no delivery arc "
                      f"(check max_delivery_km / routes): {names}{more}")
-    free = dataclasses.replace(
-        network.with_model(allow_unmet=True, min_service_share=0.0,
-                           region_min_service_share=0.0, objective="cost"),
-        hospitals=network.hospitals.assign(min_service_share=np.nan))
+    free = network.replace(
+        scenario=network.scenario.replace(allow_unmet=True, min_service_share=0.0,
+                                          region_min_service_share=0.0, objective="cost"),
+        hospitals=network.hospitals.assign(min_service_share=np.nan), source="optimize")
     relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s)
     if relaxed.has_solution:
         short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
