@@ -20,7 +20,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DECISIONS", "FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table", "markdown"]
+__all__ = ["DECISIONS", "FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table",
+           "markdown"]
 
 Dtype = Literal["str", "float", "int", "bool"]
 REQUIRED = object()  # sentinel: the column has no default
