@@ -348,6 +348,10 @@ def test_decision_forces_open_and_closed():
     assert sol.summary()["opened"] == ["P1"]
     assert sol.cost["fixed"] == pytest.approx(10_000.0)
     assert sol.deliveries["source"].eq("S0").all()
+    cbc = o2opt.optimize(o2opt.from_frames(h, producers=p, stations=s, routes=routes,
+                                           model={"routes_only": True}), solver="cbc")
+    assert cbc.summary()["opened"] == ["P1"]  # the bounds reach PuLP's solvers too
+    assert cbc.objective == pytest.approx(sol.objective, rel=1e-6)
 
 
 def test_at_most_one_option_per_facility():
