@@ -486,6 +486,13 @@ def _check_options(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refe
         unknown = np.array([bool(f) and f not in known for f in facility], dtype=bool)
         _report(problems, source, "facility", raw, "options", options, np.flatnonzero(unknown),
                 lambda i: f"names unknown facility {facility[i]!r}{closest(facility[i], known)}")
+    producers = tables["producers"]
+    stored = producers.loc[(producers["tank_capacity_m3"] > 0) | (producers["tankers"] > 0),
+                           "id"]
+    _report(problems, source, "facility", raw, "options", options,
+            np.flatnonzero(np.isin(facility, stored.to_numpy())),
+            lambda i: f"producer {facility[i]!r} has a tank or tankers: options of such a "
+                      "producer are not supported in this version")
     option = options["option"].to_numpy()
     _report(problems, source, "option", raw, "options", options,
             _duplicated(options, ["facility", "option"], bad),

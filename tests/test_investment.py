@@ -210,6 +210,9 @@ def _random_instance(seed: int):
             else fixed[i]
         if priced[i]:
             frame.loc[row, "lifetime_years"] = life[i]
+    for frame in (p, s, c):  # now and then a forced decision
+        frame["decision"] = rng.choice(["free", "free", "free", "open", "closed"], len(frame))
+    p.loc[0, "decision"] = s.loc[0, "decision"] = "free"  # existing ones: never forced
     # up to three options on random facilities (producers, stations, plant, hospitals)
     facilities = ["P0", "P1", "S0", "S1", "C0", "H0", "H1"]
     chosen = rng.choice(facilities, int(rng.integers(1, 4)))
@@ -226,6 +229,8 @@ def _random_instance(seed: int):
         model["capital_budget"] = float(rng.uniform(0, 3e6))
     if rng.random() < 0.3:
         model["max_new_sites"] = int(rng.integers(0, 3))
+    if rng.random() < 0.3:
+        model["budget"] = float(rng.uniform(0, 5000))
     return h, p, s, c, o, routes, model
 
 
@@ -296,6 +301,9 @@ def _folder(tmp_path, **tables):
      "option", "more than once"),
     ({"options": "facility,option,extra_capacity,fixed_cost,capex\nH1,a,5,1,3\n"},
      "capex", "not both"),
+    ({"producers": "id,lat,lon,capacity_m3_day,tank_capacity_m3\nP1,33,44,100,50\n",
+      "options": "facility,option,extra_capacity,fixed_cost\nP1,a,5,1\n"},
+     "facility", "not supported"),
 ])
 def test_cli_rejects_bad_investment_input(tmp_path, capsys, tables, column, words):
     folder = _folder(tmp_path, **tables)
@@ -432,6 +440,11 @@ def test_off_without_investment_input():
 @given(st.integers(0, 2**31 - 1))
 def test_random_instances_match_brute_force(seed):
     h, p, s, c, o, routes, model = _random_instance(seed)
-    sol = _solve(h, p, s, c, o, routes, model)
     expected = brute_force(h, p, s, c, o, routes, model)
+    if math.isinf(expected):  # forced openings beyond a budget or site limit
+        net = o2opt.from_frames(h, producers=p, stations=s, candidates=c, options=o,
+                                routes=routes, model={"routes_only": True, **model})
+        assert o2opt.optimize(net).status == "infeasible"
+        return
+    sol = _solve(h, p, s, c, o, routes, model)
     assert sol.objective == pytest.approx(expected, rel=1e-6)
