@@ -442,6 +442,12 @@ def _check_investment(tables: dict[str, pd.DataFrame], raw: RawInput,
             | raw.reported.get((name, "capex"), set())
         given_bad = np.zeros(len(frame), dtype=bool)
         given_bad[list(reported)] = True  # a value that was not a number: reported already
+        present = [str(c) for c in raw.tables[name].columns]
+        if openable.any() and "fixed_cost" not in present and "capex" not in present:
+            hint = closest("fixed_cost", [c for c in present if c not in TABLES[name].names])
+            problems.append(Problem(source, "fixed_cost", None,
+                                    f"required column is missing (or give capex){hint}"))
+            given_bad[:] = True
         report("capex", np.flatnonzero(openable & fixed & capex),
                "give fixed_cost or capex, not both")
         report("fixed_cost", np.flatnonzero(openable & ~fixed & ~capex & ~given_bad),

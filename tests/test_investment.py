@@ -283,10 +283,21 @@ def _folder(tmp_path, **tables):
     return folder
 
 
+def test_missing_price_column_is_named_once(tmp_path):
+    folder = _folder(tmp_path, candidates="id,lat,lon,capacity_m3_day,fixedcost\n"
+                                          "C1,33,44,100,5\nC2,33,44,100,5\n")
+    with pytest.raises(o2opt.InputError) as info:
+        o2opt.read_network(folder)
+    [problem] = info.value.problems
+    assert problem.column == "fixed_cost" and "or give capex" in problem.message
+    assert "did you mean 'fixedcost'?" in problem.message
+
+
 @pytest.mark.parametrize(("tables", "column", "words"), [
     ({"candidates": "id,lat,lon,capacity_m3_day,fixed_cost,capex\nC1,33,44,100,5,900\n"},
      "capex", "not both"),
-    ({"candidates": "id,lat,lon,capacity_m3_day\nC1,33,44,100\n"}, "fixed_cost", "required"),
+    ({"candidates": "id,lat,lon,capacity_m3_day,fixed_cost\nC1,33,44,100,\n"}, "fixed_cost",
+     "required"),
     ({"stations": "id,lat,lon,fill_capacity_cyl_day,capex\nS1,33,44,100,900\n"},
      "capex", "not a candidate"),
     ({"candidates": "id,lat,lon,capacity_m3_day,fixed_cost,lifetime_years\nC1,33,44,1,5,9\n"},

@@ -88,14 +88,15 @@ def add_columns(ctx: Context) -> None:
         of[rows] = ctx.col[name]
         ctx.index[f"{name}_facility"] = rows.astype(np.int64)
         ctx.index[f"{name}_of"] = of
-    kind, pos = option_targets(net)
-    upper = np.ones(len(kind))
-    plant = kind == OPTION_KINDS.index("candidates")
-    plant[plant] = ctx.index["y_of_cand"][pos[plant]] < 0
-    upper[plant] = 0.0  # an option of a plant that cannot be opened
-    fixed, _ = net.fixed_costs("options")
-    ctx.index.update(o_kind=kind, o_pos=pos)
-    ctx.col["o"] = ctx.columns.add("o", len(kind), upper=upper, integer=True, fixed=fixed)
+    o_kind, o_pos = option_targets(net)
+    o_upper = np.ones(len(o_kind))
+    plant = o_kind == OPTION_KINDS.index("candidates")
+    plant[plant] = ctx.index["y_of_cand"][o_pos[plant]] < 0
+    o_upper[plant] = 0.0  # an option of a plant that cannot be opened
+    o_fixed, _ = net.fixed_costs("options")
+    ctx.index.update(o_kind=o_kind, o_pos=o_pos)
+    ctx.col["o"] = ctx.columns.add("o", len(o_kind), upper=o_upper, integer=True,
+                                   fixed=o_fixed)
 
 
 def _site_of(ctx: Context, kind: int, pos: np.ndarray) -> np.ndarray:
