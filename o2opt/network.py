@@ -163,9 +163,9 @@ class Network:
         sc = self.scenario
         if len(self.options) or sc.capital_budget is not None or sc.currency is not None:
             return True
-        for kind in ("producers", "stations", "candidates"):
+        for kind in ("producers", "stations", "candidates", "options"):
             frame = getattr(self, kind)
-            if kind != "candidates" and frame["candidate"].to_numpy(dtype=bool).any():
+            if kind in ("producers", "stations") and frame["candidate"].to_numpy(dtype=bool).any():
                 return True
             if np.isfinite(frame["capex"].to_numpy(float)).any() \
                     or (frame["decision"] != "free").any():

@@ -279,6 +279,9 @@ TABLES: dict[str, Table] = {
                        "capacity added: m3/day for producers, plants (capacity_m3_day) and "
                        "hospitals (onsite_m3_day); cylinders/day for stations", minimum=0),
                 *_investment("cost of the option over the horizon (or give capex)"),
+                Column("decision", "str", "",
+                       "free (default), open (forced: chosen) or closed (ruled out)",
+                       default="free"),
             ),
             ("facility", "option"),
         ),

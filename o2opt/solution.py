@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 #: The parts of the objective, in the order summary.json lists them.
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
 _TINY = 1e-9
+#: Files :meth:`Solution.to_folder` writes when asked (``o2opt solve --compare``).
+_EXTRA_FILES = ("comparison.csv", "comparison.json")
 _UNMET_TOL = 1e-6  # relative: below this a shortfall is solver round-off (CBC writes 8 digits)
 
 
@@ -360,7 +362,8 @@ class Solution:
         return out
 
     def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False,
-                  map_options: dict[str, Any] | None = None) -> Path:
+                  map_options: dict[str, Any] | None = None,
+                  extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None) -> Path:
         """Write the result files of MODEL.md to ``folder``.
 
         Everything is written to a temporary sibling folder first and renamed into place,
@@ -375,6 +378,9 @@ class Solution:
             Also save the map of :meth:`plot_map` as ``map.png``.
         map_options : dict, optional
             Keyword arguments for :func:`o2opt.plot.plot_map` (e.g. ``credit``).
+        extra : dict, optional
+            More files written with the others: ``comparison.csv`` (a DataFrame) and
+            ``comparison.json`` (a dict), the as-is against plan comparison.
         """
         import time
 
@@ -391,6 +397,14 @@ class Solution:
 
                     save_map(self, tmp / "map.png", **(map_options or {}))
             self.seconds["write"] = time.perf_counter() - start
+            for name, content in (extra or {}).items():
+                if name not in _EXTRA_FILES:
+                    raise ValueError(f"unknown result file {name!r}")
+                if isinstance(content, pd.DataFrame):
+                    write_csv(content, tmp / name)
+                else:
+                    text = json.dumps(content, indent=2, ensure_ascii=False)
+                    (tmp / name).write_text(text + "\n", encoding="utf-8")
             summary = json.dumps(self.summary(), indent=2, ensure_ascii=False)
             (tmp / "summary.json").write_text(summary + "\n", encoding="utf-8")
         log.info("wrote %s (%.2f s)", folder, self.seconds["write"])
@@ -457,7 +471,7 @@ def check_result_folder(folder: str | os.PathLike[str]) -> None:
 def _is_result_folder(folder: Path) -> bool:
     """True when ``folder`` holds nothing but an earlier o2opt result."""
     known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
-             "utilization.csv", "map.png", "tankers.csv"}
+             "utilization.csv", "map.png", "tankers.csv", *_EXTRA_FILES}
     names = {p.name for p in folder.iterdir()}
     if "summary.json" not in names or not names <= known:
         return False

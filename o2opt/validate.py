@@ -456,8 +456,6 @@ def _check_investment(tables: dict[str, pd.DataFrame], raw: RawInput,
             given = np.isfinite(frame[column].to_numpy(float))
             report(column, np.flatnonzero(openable & given & ~capex & ~given_bad),
                    "is given only with capex")
-        if name == "options":
-            continue
         what = name[:-1]
         for column in ("fixed_cost", "capex", *_CAPEX_ONLY):
             given = np.isfinite(frame[column].to_numpy(float))

@@ -89,14 +89,14 @@ def add_columns(ctx: Context) -> None:
         ctx.index[f"{name}_facility"] = rows.astype(np.int64)
         ctx.index[f"{name}_of"] = of
     o_kind, o_pos = option_targets(net)
-    o_upper = np.ones(len(o_kind))
+    o_lower, o_upper = decision_bounds(net.options, np.arange(len(o_kind)))
     plant = o_kind == OPTION_KINDS.index("candidates")
     plant[plant] = ctx.index["y_of_cand"][o_pos[plant]] < 0
     o_upper[plant] = 0.0  # an option of a plant that cannot be opened
     o_fixed, _ = net.fixed_costs("options")
     ctx.index.update(o_kind=o_kind, o_pos=o_pos)
-    ctx.col["o"] = ctx.columns.add("o", len(o_kind), upper=o_upper, integer=True,
-                                   fixed=o_fixed)
+    ctx.col["o"] = ctx.columns.add("o", len(o_kind), lower=np.minimum(o_lower, o_upper),
+                                   upper=o_upper, integer=True, fixed=o_fixed)
 
 
 def _site_of(ctx: Context, kind: int, pos: np.ndarray) -> np.ndarray:
