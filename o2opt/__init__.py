@@ -19,7 +19,8 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from o2opt import _moved, datasets, model
+from o2opt import _moved, costs, datasets, model
+from o2opt.compare import InvestmentComparison, compare_investment
 from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
 from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "InputError",
+    "InvestmentComparison",
     "Network",
     "O2optError",
     "OutputError",
@@ -43,6 +45,8 @@ __all__ = [
     "SolverError",
     "__version__",
     "charts",
+    "compare_investment",
+    "costs",
     "datasets",
     "demand",
     "from_frames",

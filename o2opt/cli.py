@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from o2opt import __version__, datasets
-from o2opt.errors import InputError, OutputError, SolverError
+from o2opt.errors import InputError, OutputError, Problem, SolverError
 from o2opt.io import read_network
 from o2opt.network import Network
 from o2opt.pipeline import optimize
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("folder", type=Path, help="scenario folder (or .gpkg)")
     solve.add_argument("--out", type=Path, required=True, help="result folder to write")
     solve.add_argument("--map", action="store_true", help="also write map.png")
+    solve.add_argument("--compare", action="store_true",
+                       help="also solve with nothing new built and write what the "
+                            "investment buys (comparison.json, comparison.csv)")
+    solve.add_argument("--plan", metavar="IDS",
+                       help="evaluate this plan (comma-separated candidate ids and "
+                            "FACILITY/OPTION labels: built, nothing else); implies --compare")
     solver_options(solve)
     common(solve)
 
@@ -119,13 +125,35 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
                      map_png: bool, credit: str | None = None,
                      scenario: Path | None = None) -> int:
     check_result_folder(out)  # fail before solving, not after
-    solution: Solution = optimize(network, solver=args.solver, backend=args.backend,
-                                  time_limit_s=args.time_limit_s, mip_gap=args.mip_gap,
-                                  threads=args.threads, verbose=args.verbose)
+    solve_options = {"solver": args.solver, "backend": args.backend,
+                     "time_limit_s": args.time_limit_s, "mip_gap": args.mip_gap,
+                     "threads": args.threads, "verbose": args.verbose}
+    extra = None
+    solution: Solution
+    if getattr(args, "compare", False) or getattr(args, "plan", None):
+        from o2opt.compare import compare_investment
+
+        plan = None if not args.plan else [p.strip() for p in args.plan.split(",") if p.strip()]
+        try:
+            comparison = compare_investment(network, plan, **solve_options)
+        except ValueError as e:  # a plan naming something that cannot be built
+            raise InputError([Problem("--plan", None, None, str(e))]) from e
+        solution = comparison.plan
+        extra = {"comparison.json": comparison.summary(), "comparison.csv": comparison.sites}
+    else:
+        solution = optimize(network, **solve_options)
     solution.seconds["load"] = load_s
     solution.scenario_path = str(scenario.resolve()) if scenario is not None else None
     options = {"credit": credit} if credit else None
-    solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options)
+    solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options,
+                       extra=extra)
+    if extra is not None:
+        c = extra["comparison.json"]
+        if c["unmet_avoided_m3"] is not None:
+            print(f"as is {c['unmet_as_is_m3']:,.1f} m3 unmet, with the plan "
+                  f"{c['unmet_plan_m3']:,.1f} m3 ({c['unmet_avoided_m3']:,.1f} avoided, "
+                  f"{c['hospitals_reached']} hospital(s) reached); capex {c['capex']:,.2f}, "
+                  f"fixed cost over the horizon {c['fixed_cost']:,.2f}")
     s = solution.summary()
     if solution.has_solution:
         print(f"{s['status']}: objective {s['objective']:,.2f}; delivered "

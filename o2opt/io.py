@@ -94,6 +94,7 @@ def from_frames(
     routes: pd.DataFrame | None = None,
     demand: pd.DataFrame | None = None,
     availability: pd.DataFrame | None = None,
+    options: pd.DataFrame | None = None,
     model: Mapping[str, Any] | None = None,
 ) -> Network:
     """Build and validate a network from DataFrames or GeoDataFrames.
@@ -113,7 +114,7 @@ def from_frames(
     """
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand,
-             "availability": availability}
+             "availability": availability, "options": options}
     raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model")
     for name, frame in given.items():
         if frame is None:

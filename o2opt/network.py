@@ -51,6 +51,9 @@ class Scenario:
     max_delivery_km: float | None = None
     budget: float | None = None
     max_new_sites: int | None = None
+    discount_rate: float = 0.08
+    capital_budget: float | None = None
+    currency: str | None = None
     integer_cylinders: bool = False
     routes_only: bool = False
     single_source: bool = False
@@ -113,6 +116,7 @@ class Network:
     routes: pd.DataFrame
     demand: pd.DataFrame
     availability: pd.DataFrame
+    options: pd.DataFrame
     scenario: Scenario = field(default_factory=Scenario)
 
     def __post_init__(self) -> None:
@@ -204,7 +208,42 @@ class Network:
             "candidates": self.candidates,
             "routes": self.routes,
             "availability": self.availability,
+            "options": self.options,
         }
+
+    def candidate_mask(self, kind: str) -> np.ndarray:
+        """Which rows of ``kind`` ("producers", "stations" or "candidates") can be opened:
+        every candidate plant, and producers and stations marked ``candidate``."""
+        frame = getattr(self, kind)
+        if kind == "candidates":
+            return np.ones(len(frame), dtype=bool)
+        return frame["candidate"].to_numpy(dtype=bool)
+
+    def fixed_costs(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Fixed cost over the horizon and capex of each row of ``kind`` ("producers",
+        "stations", "candidates" or "options"): see :func:`o2opt.costs.fixed_costs` (0
+        on rows that cannot be opened)."""
+        from o2opt.costs import fixed_costs
+
+        sc = self.scenario
+        return fixed_costs(getattr(self, kind), sc.discount_rate, sc.horizon_days)
+
+    @property
+    def has_investment(self) -> bool:
+        """True when a version-2 investment input is given: candidate producers or
+        stations, options, a capex, a forced decision, ``capital_budget`` or ``currency``.
+        Without one, inputs and results are those of version 1 exactly."""
+        sc = self.scenario
+        if len(self.options) or sc.capital_budget is not None or sc.currency is not None:
+            return True
+        for kind in ("producers", "stations", "candidates", "options"):
+            frame = getattr(self, kind)
+            if kind in ("producers", "stations") and frame["candidate"].to_numpy(dtype=bool).any():
+                return True
+            if np.isfinite(frame["capex"].to_numpy(float)).any() \
+                    or (frame["decision"] != "free").any():
+                return True
+        return False
 
     def net_demand_m3(self) -> np.ndarray:
         """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array.

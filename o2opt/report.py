@@ -496,7 +496,8 @@ def _sites_table(solution: charts.SolutionLike) -> pd.DataFrame:
     if not len(s):
         return pd.DataFrame(columns=["candidate", "name", "region", "kind", "capacity_m3_day",
                                      "used_m3_day", "fixed_cost"])
-    opened = s.loc[s["opened"].astype(bool), "candidate"].astype(str)
+    plant = s["kind"].eq("plant") if "kind" in s else True  # (investment: every kind)
+    opened = s.loc[s["opened"].astype(bool) & plant, "candidate"].astype(str)
     cand = net.candidates.assign(id=net.candidates["id"].astype(str)).set_index("id")
     out = cand.loc[opened.to_numpy()].reset_index().rename(columns={"id": "candidate"})
     regions = charts._facility_regions(net, net.candidates)

@@ -20,9 +20,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table", "markdown"]
+__all__ = ["DECISIONS", "FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table",
+           "markdown"]
 
-Dtype = Literal["str", "float", "int"]
+Dtype = Literal["str", "float", "int", "bool"]
 REQUIRED = object()  # sentinel: the column has no default
 
 
@@ -103,6 +104,42 @@ _FILLING_POINT_EXTENSIONS = (
     Column("truck_trips_day", "float", "trips/day",
            "truck extension: trips one truck makes per day", default=1.0, positive=True),
 )
+
+#: Investment columns of every row that can be opened or chosen (MODEL.md version 2):
+#: exactly one of ``fixed_cost`` or ``capex`` on such a row, and none on any other.
+def _investment(fixed_cost_text: str) -> tuple[Column, ...]:
+    return (
+        Column("fixed_cost", "float", "money", fixed_cost_text, default=math.nan, minimum=0),
+        Column("capex", "float", "money",
+               "capital cost, spent once (instead of fixed_cost; see [model] discount_rate)",
+               default=math.nan, minimum=0),
+        Column("lifetime_years", "float", "years",
+               "with capex: years over which the capital is repaid (empty: 10)",
+               default=math.nan, positive=True),
+        Column("opex_per_year", "float", "money/year",
+               "with capex: running cost per year (empty: 0)", default=math.nan, minimum=0),
+    )
+
+
+#: Whether a candidate is forced: free (the optimiser decides), open or closed.
+DECISIONS = ("free", "open", "closed")
+
+
+def _decision() -> Column:
+    return Column("decision", "str", "",
+                  "candidates only: free (default), open (forced open, e.g. under "
+                  "construction) or closed (ruled out)", default="free")
+
+
+def _candidate_columns(what: str) -> tuple[Column, ...]:
+    return (
+        Column("candidate", "bool", "",
+               f"true: a possible new {what}, used only if opened", default=False),
+        *_investment(f"candidates only: cost of opening the {what}, over the horizon "
+                     "(or give capex)"),
+        _decision(),
+    )
+
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -186,6 +223,7 @@ TABLES: dict[str, Table] = {
                 Column("tanker_capacity_m3", "float", "m3/trip",
                        "tanker extension: one tanker load, as m3 of gas (required with "
                        "tankers)", default=math.nan, positive=True),
+                *_candidate_columns("producer"),
             ),
             ("id",),
         ),
@@ -202,6 +240,7 @@ TABLES: dict[str, Table] = {
                 Column("fill_cost_per_cyl", "float", "money/cylinder",
                        "cost of filling one cylinder", default=0.0, minimum=0),
                 *_FILLING_POINT_EXTENSIONS,
+                *_candidate_columns("station"),
             ),
             ("id",),
         ),
@@ -214,7 +253,6 @@ TABLES: dict[str, Table] = {
                 _lon(),
                 Column("capacity_m3_day", "float", "m3/day", "production capacity if opened",
                        minimum=0),
-                Column("fixed_cost", "float", "money", "cost of opening the site", minimum=0),
                 _name(),
                 Column("kind", "str", "", "e.g. PSA", default=""),
                 Column("cost_per_m3", "float", "money/m3", "production cost", default=0.0,
@@ -223,8 +261,29 @@ TABLES: dict[str, Table] = {
                        "filling capacity (empty: unlimited)", default=math.inf, minimum=0,
                        allow_inf=True),
                 *_FILLING_POINT_EXTENSIONS,
+                *_investment("cost of opening the site, over the horizon (required unless "
+                             "capex is given)"),
+                _decision(),
             ),
             ("id",),
+        ),
+        Table(
+            "options",
+            "Capacity options (off when absent): ways to add capacity to a producer, station, "
+            "plant or hospital; at most one per facility, an option of a candidate only if it "
+            "is opened.",
+            (
+                Column("facility", "str", "", "producer, station, candidate or hospital id"),
+                Column("option", "str", "", "option name, unique per facility"),
+                Column("extra_capacity", "float", "m3/day or cylinders/day",
+                       "capacity added: m3/day for producers, plants (capacity_m3_day) and "
+                       "hospitals (onsite_m3_day); cylinders/day for stations", minimum=0),
+                *_investment("cost of the option over the horizon (or give capex)"),
+                Column("decision", "str", "",
+                       "free (default), open (forced: chosen) or closed (ruled out)",
+                       default="free"),
+            ),
+            ("facility", "option"),
         ),
         Table(
             "availability",
@@ -293,10 +352,20 @@ MODEL_KEYS: dict[str, ModelKey] = {
         ModelKey("circuity", "float", 1.3, "road km per great-circle km", positive=True),
         ModelKey("max_delivery_km", "float", None, "cylinder arcs longer than this do not exist",
                  positive=True, optional=True),
-        ModelKey("budget", "float", None, "upper bound on the fixed cost of opened candidates",
+        ModelKey("budget", "float", None,
+                 "upper bound on the fixed cost of opened candidates and chosen options",
                  minimum=0, optional=True),
-        ModelKey("max_new_sites", "int", None, "upper bound on the number of opened candidates",
+        ModelKey("max_new_sites", "int", None,
+                 "upper bound on the number of opened candidates (of every table)",
                  minimum=0, optional=True),
+        ModelKey("discount_rate", "float", 0.08,
+                 "yearly rate at which capex is annualised (capital recovery factor)",
+                 minimum=0),
+        ModelKey("capital_budget", "float", None,
+                 "upper bound on the capex of everything opened or chosen", minimum=0,
+                 optional=True),
+        ModelKey("currency", "str", None, "label of the money unit (e.g. IQD, USD)",
+                 optional=True),
         ModelKey("integer_cylinders", "bool", False, "cylinder counts integral"),
         ModelKey("routes_only", "bool", False, "only the arcs listed in routes.csv exist"),
         ModelKey("single_source", "bool", False,

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 #: The parts of the objective, in the order summary.json lists them.
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
 _TINY = 1e-9
+#: Files :meth:`Solution.to_folder` writes when asked (``o2opt solve --compare``).
+_EXTRA_FILES = ("comparison.csv", "comparison.json")
 _UNMET_TOL = 1e-6  # relative: below this a shortfall is solver round-off (CBC writes 8 digits)
 
 
@@ -152,6 +154,8 @@ class Solution:
         """Per hospital and day: net demand_m3, delivered_m3 and unmet_m3."""
         lm, n = self.model, self._block("n")
         d = lm.net_demand_m3
+        if self._has("o"):  # an on-site plant chosen at a hospital lowers its net demand
+            d = np.maximum(0.0, d - self._option_extra("hospitals")[:, None])
         n_h, n_days = d.shape
         flat = np.zeros(n_h * n_days)
         hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
@@ -211,12 +215,61 @@ class Solution:
 
     @cached_property
     def sites(self) -> pd.DataFrame:
-        """Candidate sites: candidate, opened (bool), fixed_cost."""
-        cands = self.network.candidates
+        """Candidate sites: candidate, opened (bool), fixed_cost.
+
+        With investment input (:attr:`~o2opt.network.Network.has_investment`): one row per
+        candidate of every table and per option (``FACILITY/OPTION``), with ``kind``
+        (``plant``, ``producer``, ``station``, ``option``), ``opened`` (chosen, for an
+        option), ``fixed_cost`` over the horizon and ``capex`` (missing where priced by
+        fixed_cost)."""
+        net = self.network
+        cands = net.candidates
         opened = np.zeros(len(cands), dtype=bool)
         opened[self.model.y_candidate] = self._block("y") > 0.5
-        return pd.DataFrame({"candidate": cands["id"].to_numpy(), "opened": opened,
-                             "fixed_cost": cands["fixed_cost"].to_numpy()})
+        if not net.has_investment:
+            return pd.DataFrame({"candidate": cands["id"].to_numpy(), "opened": opened,
+                                 "fixed_cost": cands["fixed_cost"].to_numpy()})
+        frames = []
+        for kind, table, block in (("plant", "candidates", "y"), ("producer", "producers", "yp"),
+                                   ("station", "stations", "ys"), ("option", "options", "o")):
+            frame = getattr(net, table)
+            fixed, _ = net.fixed_costs(table)
+            if block == "y":
+                rows, chosen = np.arange(len(frame)), opened
+            else:
+                rows = (self.model.index[f"{block}_facility"] if block != "o"
+                        else np.arange(len(frame)))
+                chosen = self._block(block) > 0.5
+            ids = (frame["id"].to_numpy()[rows] if block != "o" else
+                   (frame["facility"] + "/" + frame["option"]).to_numpy())
+            frames.append(pd.DataFrame({
+                "candidate": ids, "kind": kind, "opened": chosen,
+                "fixed_cost": fixed[rows], "capex": frame["capex"].to_numpy(float)[rows],
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def _option_extra(self, table: str) -> np.ndarray:
+        """Per facility of ``table``: the extra capacity of its chosen option (0 without)."""
+        from o2opt.model.investment import OPTION_KINDS, option_targets
+
+        net = self.network
+        out = np.zeros(len(getattr(net, table)))
+        if not self._has("o"):
+            return out
+        kind, pos = option_targets(net)
+        chosen = (self._block("o") > 0.5) & (kind == OPTION_KINDS.index(table))
+        np.add.at(out, pos[chosen], net.options["extra_capacity"].to_numpy(float)[chosen])
+        return out
+
+    def _opened(self, table: str) -> np.ndarray:
+        """Per facility of ``table``: 1 unless it is a candidate that was not opened."""
+        out = np.ones(len(getattr(self.network, table)))
+        if table == "candidates":
+            return self.sites["opened"].to_numpy(dtype=float)[:len(out)]
+        block = {"producers": "yp", "stations": "ys"}[table]
+        if self._has(block):
+            out[self.model.index[f"{block}_facility"]] = self._block(block) > 0.5
+        return out
 
     @cached_property
     def utilization(self) -> pd.DataFrame:
@@ -237,14 +290,23 @@ class Solution:
         if self._has("b"):
             np.add.at(prod_used, lm.index["b_producer"] * n_days + lm.index["b_day"],
                       self._block("b"))
-        opened = self.sites["opened"].to_numpy()
+        opened = self.sites["opened"].to_numpy()[:len(net.candidates)]
+        producer_cap = net.producers["capacity_m3_day"].to_numpy()
+        station_cap = net.stations["fill_capacity_cyl_day"].to_numpy()
+        plant_cap = net.candidates["capacity_m3_day"].to_numpy()
+        if net.has_investment:  # closed candidates have none, options add theirs
+            producer_cap = (producer_cap * self._opened("producers")
+                            + self._option_extra("producers"))
+            station_cap = (station_cap * self._opened("stations")
+                           + self._option_extra("stations"))
+            plant_cap = plant_cap + self._option_extra("candidates")
         frames = [
             _util(net.producers["id"], "producer", prod_used.reshape(-1, n_days),
-                  net.producers["capacity_m3_day"].to_numpy(), "m3"),
-            _util(net.stations["id"], "station", fill_used[:n_stations],
-                  net.stations["fill_capacity_cyl_day"].to_numpy(), "cylinders"),
+                  producer_cap, "m3"),
+            _util(net.stations["id"], "station", fill_used[:n_stations], station_cap,
+                  "cylinders"),
             _util(net.candidates["id"], "candidate", fill_used[n_stations:] * cyl_m3,
-                  np.where(opened, net.candidates["capacity_m3_day"].to_numpy(), 0.0), "m3"),
+                  np.where(opened, plant_cap, 0.0), "m3"),
         ]
         out = pd.concat(frames, ignore_index=True)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -262,7 +324,8 @@ class Solution:
             "objective": self.objective,
             "mip_gap": self.mip_gap if lm.is_mip else None,
             "cost": self.cost if self.has_solution else dict.fromkeys(COST_PARTS),
-            "demand_m3": float(lm.net_demand_m3.sum()),
+            "demand_m3": float(self.service["demand_m3"].sum() if self._has("o")
+                               and self.has_solution else lm.net_demand_m3.sum()),
             "delivered_m3": None,
             "unmet_m3": None,
             "opened": [],
@@ -283,11 +346,24 @@ class Solution:
         if self.has_solution:
             out["delivered_m3"] = float(self.service["delivered_m3"].sum())
             out["unmet_m3"] = float(self.service["unmet_m3"].sum())
-            out["opened"] = self.sites.loc[self.sites["opened"], "candidate"].tolist()
+            sites = self.sites
+            if "kind" in sites:
+                site = sites["kind"] != "option"
+                out["opened"] = sites.loc[sites["opened"] & site, "candidate"].tolist()
+                out["options_chosen"] = sites.loc[sites["opened"] & ~site,
+                                                  "candidate"].tolist()
+                out["capex"] = float(sites.loc[sites["opened"], "capex"].fillna(0.0).sum())
+            else:
+                out["opened"] = self.sites.loc[self.sites["opened"], "candidate"].tolist()
+        elif self.network.has_investment:
+            out["options_chosen"], out["capex"] = [], None
+        if self.network.scenario.currency is not None:
+            out["currency"] = self.network.scenario.currency
         return out
 
     def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False,
-                  map_options: dict[str, Any] | None = None) -> Path:
+                  map_options: dict[str, Any] | None = None,
+                  extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None) -> Path:
         """Write the result files of MODEL.md to ``folder``.
 
         Everything is written to a temporary sibling folder first and renamed into place,
@@ -302,6 +378,9 @@ class Solution:
             Also save the map of :meth:`plot_map` as ``map.png``.
         map_options : dict, optional
             Keyword arguments for :func:`o2opt.plot.plot_map` (e.g. ``credit``).
+        extra : dict, optional
+            More files written with the others: ``comparison.csv`` (a DataFrame) and
+            ``comparison.json`` (a dict), the as-is against plan comparison.
         """
         import time
 
@@ -318,6 +397,14 @@ class Solution:
 
                     save_map(self, tmp / "map.png", **(map_options or {}))
             self.seconds["write"] = time.perf_counter() - start
+            for name, content in (extra or {}).items():
+                if name not in _EXTRA_FILES:
+                    raise ValueError(f"unknown result file {name!r}")
+                if isinstance(content, pd.DataFrame):
+                    write_csv(content, tmp / name)
+                else:
+                    text = json.dumps(content, indent=2, ensure_ascii=False)
+                    (tmp / name).write_text(text + "\n", encoding="utf-8")
             summary = json.dumps(self.summary(), indent=2, ensure_ascii=False)
             (tmp / "summary.json").write_text(summary + "\n", encoding="utf-8")
         log.info("wrote %s (%.2f s)", folder, self.seconds["write"])
@@ -384,7 +471,7 @@ def check_result_folder(folder: str | os.PathLike[str]) -> None:
 def _is_result_folder(folder: Path) -> bool:
     """True when ``folder`` holds nothing but an earlier o2opt result."""
     known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
-             "utilization.csv", "map.png", "tankers.csv"}
+             "utilization.csv", "map.png", "tankers.csv", *_EXTRA_FILES}
     names = {p.name for p in folder.iterdir()}
     if "summary.json" not in names or not names <= known:
         return False

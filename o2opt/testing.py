@@ -49,8 +49,9 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
             i = int(np.flatnonzero(bad)[0])
             _fail(f"{what}: {lhs[i]:.9g} > {rhs[i]:.9g} ({int(bad.sum())} violations)")
 
+    open_share, extra = _investment(solution)
     svc = solution.service
-    expected = net.net_demand_m3().ravel()
+    expected = np.maximum(0.0, net.net_demand_m3() - extra["hospitals"][:, None]).ravel()
     close_le(np.abs(svc["demand_m3"] - expected), np.zeros(len(svc)), "service.demand_m3")
     drawn = np.zeros(len(svc))
     if "stock_m3" in svc:  # storage extension: stock drawn down also serves demand
@@ -81,15 +82,16 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     if len(st):
         idx = index([st.index, days], names=["id", "day"])
         fills = filled.reindex(idx, fill_value=0.0)
-        cap = (st["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
-               * net.capacity_factor("stations").ravel())
+        own = st["fill_capacity_cyl_day"].to_numpy() * open_share["stations"] + extra["stations"]
+        cap = (np.repeat(own, len(days)) * net.capacity_factor("stations").ravel())
         close_le(fills, cap, "station fill capacity")
         close_le(cyl * fills, inflow.reindex(idx, fill_value=0.0), "station supply")
     pr = net.producers.set_index("id")
     if len(pr):
         idx = index([pr.index, days], names=["id", "day"])
         shipped = produced.reindex(idx, fill_value=0.0).to_numpy().reshape(-1, len(days))
-        cap = (pr["capacity_m3_day"].to_numpy()[:, None] * net.capacity_factor("producers"))
+        own = pr["capacity_m3_day"].to_numpy() * open_share["producers"] + extra["producers"]
+        cap = own[:, None] * net.capacity_factor("producers")
         # with a tank, what is shipped by day t is at most the initial tank plus production
         tank = pr["tank_capacity_m3"].to_numpy() > 0
         cumulative = np.where(tank[:, None], np.cumsum(shipped, axis=1), shipped)
@@ -103,16 +105,57 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
         fills = filled.reindex(idx, fill_value=0.0)
         is_open = opened.reindex(idx.get_level_values(0)).to_numpy(dtype=float)
         is_open = is_open * net.capacity_factor("candidates").ravel()  # available share
-        close_le(cyl * fills, is_open * ca["capacity_m3_day"].reindex(
-            idx.get_level_values(0)).to_numpy(), "candidate capacity (or used while closed)")
-        fill_cap = ca["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+        more = np.repeat(extra["candidates"], len(days))
+        close_le(cyl * fills, is_open * (ca["capacity_m3_day"].reindex(
+            idx.get_level_values(0)).to_numpy() + more),
+            "candidate capacity (or used while closed)")
+        fill_cap = (ca["fill_capacity_cyl_day"].reindex(idx.get_level_values(0)).to_numpy()
+                    + more / cyl)
         with np.errstate(invalid="ignore"):  # unlimited (inf) x closed (0) is not a limit
             fill_limit = np.where(is_open > 0, fill_cap * is_open, 0.0)
         close_le(fills, fill_limit, "candidate fill capacity")
-        if sc.budget is not None:
-            close_le([ca.loc[opened, "fixed_cost"].sum()], [sc.budget], "budget")
-        if sc.max_new_sites is not None:
-            close_le([opened.sum()], [sc.max_new_sites], "max_new_sites")
+    sites = solution.sites
+    chosen = sites["opened"].to_numpy(dtype=bool)
+    site = (~sites["kind"].eq("option").to_numpy() if "kind" in sites
+            else np.ones(len(sites), dtype=bool))
+    if sc.budget is not None:
+        close_le([sites.loc[chosen, "fixed_cost"].sum()], [sc.budget], "budget")
+    if sc.max_new_sites is not None:
+        close_le([(chosen & site).sum()], [sc.max_new_sites], "max_new_sites")
+    if sc.capital_budget is not None:
+        close_le([sites.loc[chosen, "capex"].fillna(0.0).sum()], [sc.capital_budget],
+                 "capital_budget")
+
+
+def _investment(solution: Solution) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per facility table: 1 unless a candidate left closed, and the extra capacity of its
+    chosen option; checks one option per facility, of an opened facility only."""
+    net = solution.network
+    opened = {t: np.ones(len(getattr(net, t))) for t in ("producers", "stations")}
+    extra = {t: np.zeros(len(getattr(net, t)))
+             for t in ("producers", "stations", "candidates", "hospitals")}
+    sites = solution.sites
+    if "kind" not in sites:
+        return opened, extra
+    is_open = dict(zip(sites["candidate"], sites["opened"].astype(bool), strict=True))
+    for table in ("producers", "stations"):
+        frame = getattr(net, table)
+        cand = frame["candidate"].to_numpy(dtype=bool)
+        opened[table] = np.array([not c or is_open[i] for i, c in zip(frame["id"], cand,
+                                                                      strict=True)], float)
+    options = net.options
+    label = (options["facility"] + "/" + options["option"]).to_numpy()
+    picked = np.array([is_open[x] for x in label], dtype=bool)
+    facility = options["facility"].to_numpy()[picked]
+    if len(set(facility)) < len(facility):
+        _fail("more than one option chosen for a facility")
+    for f, e in zip(facility, options["extra_capacity"].to_numpy(float)[picked], strict=True):
+        if not is_open.get(f, True):
+            _fail(f"option of {f!r} chosen although {f!r} is not opened")
+        for table in extra:
+            pos = np.flatnonzero(getattr(net, table)["id"].to_numpy() == f)
+            extra[table][pos] += e
+    return opened, extra
 
 
 def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:

@@ -24,7 +24,15 @@ import pandas as pd
 
 from o2opt.errors import InputError, Problem
 from o2opt.network import Network, Scenario
-from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
+from o2opt.schema import (
+    DECISIONS,
+    FACILITY_TABLES,
+    MODEL_KEYS,
+    TABLES,
+    Column,
+    ModelKey,
+    Table,
+)
 
 __all__ = ["RawInput", "check", "check_model", "closest", "recheck"]
 
@@ -113,6 +121,8 @@ def check(raw: RawInput) -> Network:
     _check_routes(tables, bad["routes"], refs, raw, problems)
     _check_availability(tables, bad["availability"], refs, raw, problems)
     _check_trucks(tables, raw, problems)
+    _check_investment(tables, raw, problems)
+    _check_options(tables, bad["options"], refs, raw, problems)
     if problems:
         raise InputError(problems)
     return Network._checked(scenario, **tables)
@@ -293,7 +303,7 @@ def _check_columns(table: Table, frame: pd.DataFrame, source: str,
 
 
 def _dtype(col: Column) -> Any:
-    return {"str": object, "float": np.float64, "int": np.int64}[col.dtype]
+    return {"str": object, "float": np.float64, "int": np.int64, "bool": bool}[col.dtype]
 
 
 def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, source: str,
@@ -307,6 +317,8 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(empty),
                 lambda i: "is empty")
         return pd.Series(text, index=frame.index, dtype=object), empty
+    if col.dtype == "bool":
+        return _convert_bool(col, values, frame, table, raw, source, problems, stripped)
     if _is_text(values):
         blank, numbers, unparsed = _parse(_text(values, stripped), col.allow_inf)
     else:
@@ -356,6 +368,25 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         whole = ok & ~bad
         return pd.Series(np.where(whole, numbers, 0).astype(np.int64), index=frame.index), bad
     return pd.Series(numbers, index=frame.index, dtype=np.float64), bad
+
+
+_TRUE = ("true", "yes", "1", "1.0", "y")
+_FALSE = ("false", "no", "0", "0.0", "n")
+
+
+def _convert_bool(col: Column, values: pd.Series, frame: pd.DataFrame, table: Table,
+                  raw: RawInput, source: str, problems: list[Problem],
+                  stripped: bool) -> tuple[pd.Series, np.ndarray]:
+    """A true/false column: ``true``/``false`` (any case), ``yes``/``no``, 1/0 or booleans;
+    empty takes the default."""
+    text = np.array([t.lower() for t in _text(values, stripped)], dtype=object)
+    true, false = np.isin(text, _TRUE), np.isin(text, _FALSE)
+    blank = text == ""
+    bad = ~(true | false | blank)
+    _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(bad),
+            lambda i: f"must be true or false, got {values.iloc[i]!r}")
+    out = np.where(blank, bool(col.default), true)
+    return pd.Series(out.astype(bool), index=frame.index, dtype=bool), bad
 
 
 def _parse(text: np.ndarray, allow_inf: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -473,6 +504,93 @@ def _check_trucks(tables: dict[str, pd.DataFrame], raw: RawInput,
                 np.flatnonzero(need), lambda i, c=count: f"is required where {c} is given")
 
 
+_CAPEX_ONLY = ("lifetime_years", "opex_per_year")
+
+
+def _check_investment(tables: dict[str, pd.DataFrame], raw: RawInput,
+                      problems: list[Problem]) -> None:
+    """Investment columns (MODEL.md version 2): a row that can be opened or chosen gives
+    exactly one of ``fixed_cost`` or ``capex`` (lifetime and running cost only with capex);
+    a row that cannot gives none of them and no ``decision``."""
+    for name in ("candidates", "producers", "stations", "options"):
+        frame = tables[name]
+        if not len(frame):
+            continue
+        source = raw.sources.get(name, TABLES[name].file)
+        openable = (frame["candidate"].to_numpy(dtype=bool) if name in ("producers", "stations")
+                    else np.ones(len(frame), dtype=bool))
+        fixed = np.isfinite(frame["fixed_cost"].to_numpy(float))
+        capex = np.isfinite(frame["capex"].to_numpy(float))
+
+        def report(column: str, rows: np.ndarray, message: str, name: str = name,
+                   frame: pd.DataFrame = frame, source: str = source) -> None:
+            _report(problems, source, column, raw, name, frame, rows, lambda i: message)
+
+        reported = raw.reported.get((name, "fixed_cost"), set()) \
+            | raw.reported.get((name, "capex"), set())
+        given_bad = np.zeros(len(frame), dtype=bool)
+        given_bad[list(reported)] = True  # a value that was not a number: reported already
+        present = [str(c) for c in raw.tables[name].columns]
+        if openable.any() and "fixed_cost" not in present and "capex" not in present:
+            hint = closest("fixed_cost", [c for c in present if c not in TABLES[name].names])
+            problems.append(Problem(source, "fixed_cost", None,
+                                    f"required column is missing (or give capex){hint}"))
+            given_bad[:] = True
+        report("capex", np.flatnonzero(openable & fixed & capex),
+               "give fixed_cost or capex, not both")
+        report("fixed_cost", np.flatnonzero(openable & ~fixed & ~capex & ~given_bad),
+               "is required (or give capex)")
+        for column in _CAPEX_ONLY:
+            given = np.isfinite(frame[column].to_numpy(float))
+            report(column, np.flatnonzero(openable & given & ~capex & ~given_bad),
+                   "is given only with capex")
+        what = name[:-1]
+        for column in ("fixed_cost", "capex", *_CAPEX_ONLY):
+            given = np.isfinite(frame[column].to_numpy(float))
+            report(column, np.flatnonzero(~openable & given),
+                   f"is given on a {what} that is not a candidate (set candidate = true)")
+        decision = np.array([str(d).lower() for d in frame["decision"]], dtype=object)
+        decision[decision == ""] = "free"
+        unknown = ~np.isin(decision, DECISIONS)
+        report_each = np.flatnonzero(unknown)
+        _report(problems, source, "decision", raw, name, frame, report_each,
+                lambda i, d=decision: f"must be one of {', '.join(DECISIONS)}, got {d[i]!r}")
+        report("decision", np.flatnonzero(~openable & ~unknown & (decision != "free")),
+               f"is given on a {what} that is not a candidate (set candidate = true)")
+        frame["decision"] = decision
+        if name == "producers":
+            for column in ("tank_capacity_m3", "tankers"):
+                extension = frame[column].to_numpy(float) > 0
+                report(column, np.flatnonzero(openable & extension),
+                       "a candidate producer cannot have a tank or tankers in this version")
+
+
+def _check_options(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,
+                   raw: RawInput, problems: list[Problem]) -> None:
+    """Each option names a known producer, station, candidate or hospital, once per name."""
+    options = tables["options"]
+    if not len(options):
+        return
+    source = raw.sources.get("options", "options.csv")
+    facility = options["facility"].to_numpy()
+    if not refs.unsure:
+        known = refs.known(*FACILITY_TABLES)
+        unknown = np.array([bool(f) and f not in known for f in facility], dtype=bool)
+        _report(problems, source, "facility", raw, "options", options, np.flatnonzero(unknown),
+                lambda i: f"names unknown facility {facility[i]!r}{closest(facility[i], known)}")
+    producers = tables["producers"]
+    stored = producers.loc[(producers["tank_capacity_m3"] > 0) | (producers["tankers"] > 0),
+                           "id"]
+    _report(problems, source, "facility", raw, "options", options,
+            np.flatnonzero(np.isin(facility, stored.to_numpy())),
+            lambda i: f"producer {facility[i]!r} has a tank or tankers: options of such a "
+                      "producer are not supported in this version")
+    option = options["option"].to_numpy()
+    _report(problems, source, "option", raw, "options", options,
+            _duplicated(options, ["facility", "option"], bad),
+            lambda i: f"facility {facility[i]!r} has option {option[i]!r} more than once")
+
+
 def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,
                         raw: RawInput, problems: list[Problem]) -> None:
     av = tables["availability"]
@@ -561,8 +679,11 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
             return value, None
         return None, f"must be true or false, got {value!r}"
     if spec.kind == "str":
-        text = str(value).strip().lower()
-        if spec.choices and text not in spec.choices:
+        text = str(value).strip()
+        if not spec.choices:  # a free label (currency) is kept as written
+            return text, None
+        text = text.lower()
+        if text not in spec.choices:
             hint = closest(text, spec.choices)
             return None, f"must be one of {', '.join(spec.choices)}, got {value!r}{hint}"
         return text, None

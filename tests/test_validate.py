@@ -377,7 +377,7 @@ def test_absent_optional_tables_and_scenario_take_defaults(tmp_path):
     (folder / "hospitals.csv").write_text(BASE["hospitals.csv"])
     net = o2opt.read_network(folder)
     assert net.scenario == o2opt.Scenario()
-    assert [len(t) for t in net.tables().values()] == [3, 0, 0, 0, 0, 0, 0]
+    assert [len(t) for t in net.tables().values()] == [3, 0, 0, 0, 0, 0, 0, 0]
 
 
 def test_unknown_columns_are_kept_and_ignored(tmp_path):

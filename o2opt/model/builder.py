@@ -43,7 +43,7 @@ from functools import cached_property
 import numpy as np
 
 from o2opt.geo import Arcs, build_arcs
-from o2opt.model import equity, fleet, sourcing, storage, tankers, trucks
+from o2opt.model import equity, fleet, investment, sourcing, storage, tankers, trucks
 from o2opt.model.matrix import Columns, LinearModel, Rows
 from o2opt.network import Network
 
@@ -134,6 +134,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     _bulk_columns(ctx)
     _unmet_columns(ctx)
     _site_columns(ctx)
+    investment.add_columns(ctx)
     sourcing.add_columns(ctx)
     storage.add_columns(ctx)
     trucks.add_columns(ctx)
@@ -143,6 +144,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     _station_rows(ctx)
     _producer_rows(ctx)
     _candidate_rows(ctx)
+    investment.add_rows(ctx)
     storage.add_rows(ctx)
     tankers.add_rows(ctx)
     fleet.add_rows(ctx)
@@ -190,6 +192,9 @@ def _cylinder_columns(ctx: Context) -> None:
         np.minimum(cand["capacity_m3_day"].to_numpy(float) / cyl_m3,
                    cand["fill_capacity_cyl_day"].to_numpy(float)),
     ])
+    if len(net.options):  # capacity options raise a filling point's own capacity
+        own_cap_cyl += np.concatenate([investment.max_extra(net, "stations"),
+                                       investment.max_extra(net, "candidates") / cyl_m3])
     # (one pass over the 1.5 million columns of a national model costs ~6 ms: skip the
     # ones that cannot change anything)
     cover = ctx.d[ctx.n_h, ctx.n_day]
@@ -254,12 +259,20 @@ def _unmet_columns(ctx: Context) -> None:
 
 
 def _site_columns(ctx: Context) -> None:
-    """y[c] binary, for candidates with at least one delivery arc."""
-    cands = ctx.network.candidates
+    """y[c] binary, for candidates with at least one delivery arc (or forced open)."""
+    net = ctx.network
+    cands = net.candidates
     y_cand = np.unique(ctx.n_f[ctx.is_cand] - ctx.n_stations).astype(np.int64)
+    fixed, _ = net.fixed_costs("candidates")
+    if net.has_investment:
+        forced = np.flatnonzero(cands["decision"].to_numpy() == "open")
+        y_cand = np.union1d(y_cand, forced).astype(np.int64)
+        lower, upper = investment.decision_bounds(cands, y_cand)
+    else:
+        lower, upper = 0.0, 1.0
     ctx.index["y_cand"] = y_cand
-    ctx.col["y"] = ctx.columns.add("y", len(y_cand), upper=1.0, integer=True,
-                                   fixed=cands["fixed_cost"].to_numpy(float)[y_cand])
+    ctx.col["y"] = ctx.columns.add("y", len(y_cand), lower=lower, upper=upper, integer=True,
+                                   fixed=fixed[y_cand])
     y_of_cand = np.full(len(cands), -1, dtype=np.int64)
     y_of_cand[y_cand] = ctx.col["y"]
     ctx.index["y_of_cand"] = y_of_cand
@@ -287,6 +300,7 @@ def _station_rows(ctx: Context) -> None:
     cap = ctx.network.stations["fill_capacity_cyl_day"].to_numpy(float)[st_s]
     finite = np.isfinite(cap)
     fill_row = np.cumsum(finite) - 1  # position among the finite rows
+    ctx.index["station_fill_row"] = np.where(finite, fill_row, -1)
     has_row = finite[st_row_of_n]
     ctx.rows.add("station_fill", int(finite.sum()), -np.inf,
                  cap[finite] * ctx.factor()[st_s[finite], st_t[finite]],
@@ -304,6 +318,7 @@ def _producer_rows(ctx: Context) -> None:
     keys, row_of_q = dense_unique(q_p[plain] * ctx.n_days + q_day[plain],
                                   len(ctx.network.producers) * ctx.n_days)
     p, t = np.divmod(keys, ctx.n_days)
+    ctx.index.update(producer_row_p=p, producer_row_t=t)
     cap = ctx.network.producers["capacity_m3_day"].to_numpy(float)
     ctx.rows.add("producer", len(keys), -np.inf,
                  cap[p] * ctx.network.capacity_factor("producers")[p, t],
@@ -318,6 +333,7 @@ def _candidate_rows(ctx: Context) -> None:
     c_of_n = ctx.n_f[is_cand] - ctx.n_stations
     keys, row_of_n = dense_unique(c_of_n * n_days + ctx.n_day[is_cand], len(cands) * n_days)
     c, t = np.divmod(keys, n_days)
+    ctx.index.update(cand_row_c=c, cand_row_t=t)
     available = ctx.factor()[ctx.n_stations + c, t]
     y_col = ctx.index["y_of_cand"][c]
     cand_n = ctx.col["n"][is_cand]
@@ -330,6 +346,7 @@ def _candidate_rows(ctx: Context) -> None:
     finite = np.isfinite(fill_cap)
     fill_cap = np.where(finite, fill_cap, 0.0) * available
     fill_row = np.cumsum(finite) - 1
+    ctx.index["cand_fill_row"] = np.where(finite, fill_row, -1)
     has_row = finite[row_of_n]
     ctx.rows.add("candidate_fill", int(finite.sum()), -np.inf, 0.0, [
         (fill_row[row_of_n[has_row]], cand_n[has_row], 1.0),
@@ -344,16 +361,21 @@ def _candidate_rows(ctx: Context) -> None:
 
 
 def _site_limit_rows(ctx: Context) -> None:
-    """The budget on fixed costs and the limit on the number of opened sites."""
-    sc, y = ctx.sc, ctx.col["y"]
+    """The budget on fixed costs, the limit on the number of opened sites (options do not
+    count there) and the capital budget on capex."""
+    sc = ctx.sc
+    y, fixed, capex, is_site = investment.limit_terms(ctx)
     if not len(y):
         return
-    fixed = ctx.network.candidates["fixed_cost"].to_numpy(float)[ctx.index["y_cand"]]
     if sc.budget is not None:
         ctx.rows.add("budget", 1, -np.inf, sc.budget, [(np.zeros(len(y)), y, fixed)])
     if sc.max_new_sites is not None:
+        sites = y[is_site]
         ctx.rows.add("max_new_sites", 1, -np.inf, float(sc.max_new_sites),
-                     [(np.zeros(len(y)), y, 1.0)])
+                     [(np.zeros(len(sites)), sites, 1.0)])
+    if sc.capital_budget is not None:
+        ctx.rows.add("capital_budget", 1, -np.inf, sc.capital_budget,
+                     [(np.zeros(len(y)), y, capex)])
 
 
 def _capacity_cover_rows(ctx: Context) -> None:
@@ -373,7 +395,8 @@ def _capacity_cover_rows(ctx: Context) -> None:
     (``docs/model.md``, "What o2opt builds", item 7).
     """
     y, sc, net = ctx.col["y"], ctx.sc, ctx.network
-    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v"))
+    # (options add capacity the row does not count: it is left out with them)
+    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v", "o"))
     if not len(y) or sc.allow_unmet or fed_otherwise:
         return
     cyl_m3 = sc.cylinder_m3

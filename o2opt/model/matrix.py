@@ -207,6 +207,10 @@ class Rows:
         """Add ``delta`` to the lower bounds of rows ``local_rows`` of block ``name``."""
         np.add.at(self._lower[name], local_rows, delta)
 
+    def shift_upper(self, name: str, local_rows: np.ndarray, delta: np.ndarray) -> None:
+        """Add ``delta`` to the upper bounds of rows ``local_rows`` of block ``name``."""
+        np.add.at(self._upper[name], local_rows, delta)
+
     def arrays(self) -> dict:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts, dtype=dtype) if parts else np.empty(0, dtype)

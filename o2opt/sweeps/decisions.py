@@ -234,7 +234,8 @@ def robust_siting(network: Network, scenarios: Iterable[ScenarioSpec],
         if results is None:
             results = sweep(network, specs, **run)
         plans = candidate_plans(results)
-    fixed = network.candidates.set_index("id")["fixed_cost"]
+    fixed = pd.Series(network.fixed_costs("candidates")[0],  # capex: over the horizon
+                      index=network.candidates["id"])
     plan_list = list(dict.fromkeys(tuple(sorted(set(p))) for p in plans))
     unknown = sorted({s for p in plan_list for s in p} - set(fixed.index))
     if unknown:

@@ -190,7 +190,8 @@ def run_task(task: Task, network: Any = None) -> dict[str, Any]:
                                          "demand_m3", "delivered_m3", "unmet_m3", "opened",
                                          "message")})
         if spec.sites is not None and solution.has_solution:
-            fixed = base.candidates.set_index("id")["fixed_cost"]
+            fixed = pd.Series(base.fixed_costs("candidates")[0],  # capex: over the horizon
+                              index=base.candidates["id"])
             investment = float(fixed.loc[list(spec.sites)].sum()) if spec.sites else 0.0
             record["cost"] = {**record["cost"], "fixed": investment}
             record["objective"] = float(sum(record["cost"].values()))

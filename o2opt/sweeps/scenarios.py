@@ -852,6 +852,7 @@ def _fix_sites(net: Network, sites: Sequence[str], availability: pd.DataFrame | 
     dropped = set(cands["id"][~keep])
     fixed = cands[keep].reset_index(drop=True)
     fixed["fixed_cost"] = 0.0
+    fixed[["capex", "lifetime_years", "opex_per_year"]] = np.nan  # built: no cost at all
     av = net.availability if availability is None else availability
     routes = net.routes
     return {

@@ -1,0 +1,249 @@
+r"""Investment blocks (MODEL.md version 2): candidate producers and stations, capacity options.
+
+Off unless the input gives them (:attr:`o2opt.network.Network.has_investment`). Binaries
+:math:`y_p` (candidate producer), :math:`y_s` (candidate station) and :math:`z_o` (option
+:math:`o` of facility :math:`f(o)`, adding :math:`E_o`) enter the canonical rows:
+
+.. math::
+
+    \sum_s q_{pst} &\le a_{pt}\big(Q_p\,y_p + \textstyle\sum_{o\in O_p} E_o z_o\big)\\
+    \sum_h n_{sht} &\le a_{st}\big(K_s\,y_s + \textstyle\sum_{o\in O_s} E_o z_o\big)\\
+    v\sum_h n_{cht} &\le a_{ct}\big(Q_c\,y_c + \textstyle\sum_{o\in O_c} E_o z_o\big),\quad
+    \sum_h n_{cht} \le a_{ct}\big(K_c\,y_c + \textstyle\sum_{o\in O_c} (E_o/v)\, z_o\big)\\
+    v\sum_f n_{fht} + u_{ht} + \textstyle\sum_{o\in O_h} \min(E_o, d_{ht})\, z_o &\ge d_{ht}\\
+    \textstyle\sum_{o\in O_f} z_o &\le y_f \ \text{(candidate } f\text{)},\ \le 1 \text{ otherwise}
+
+(a facility that is not a candidate has :math:`y = 1`). Since at most one option of a
+hospital is chosen, :math:`\sum_o \min(E_o, d_{ht}) z_o = \min(E z, d_{ht})`: the demand
+row asks exactly for the net demand :math:`\max(0, d_{ht} - E z)` left after the on-site
+plant. Strong linking: :math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate
+station and :math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
+(:math:`\bar q` the smaller of the producer's and the station's largest daily capacity).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from o2opt.model.builder import Context
+    from o2opt.network import Network
+
+__all__ = ["OPTION_KINDS", "add_columns", "add_rows", "decision_bounds", "max_extra",
+           "option_targets"]
+
+#: What an option adds to, by the table its facility is in.
+OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
+
+
+def option_targets(network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Per option: the kind of its facility (index into :data:`OPTION_KINDS`) and the
+    facility's position in that table."""
+    facility = network.options["facility"].to_numpy()
+    kind = np.full(len(facility), -1, dtype=np.int64)
+    pos = np.full(len(facility), -1, dtype=np.int64)
+    for k, name in enumerate(OPTION_KINDS):
+        at = pd.Index(getattr(network, name)["id"]).get_indexer(facility)
+        found = at >= 0
+        kind[found], pos[found] = k, at[found]
+    return kind, pos
+
+
+def max_extra(network: Network, kind: str) -> np.ndarray:
+    """Per facility of ``kind``: the largest ``extra_capacity`` among its options (0
+    without)."""
+    out = np.zeros(len(getattr(network, kind)))
+    if len(network.options):
+        k, pos = option_targets(network)
+        mine = k == OPTION_KINDS.index(kind)
+        np.maximum.at(out, pos[mine], network.options["extra_capacity"].to_numpy(float)[mine])
+    return out
+
+
+def decision_bounds(frame: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the binaries of ``rows`` of ``frame`` from ``decision``:
+    ``open`` fixes 1, ``closed`` fixes 0."""
+    decision = frame["decision"].to_numpy()[rows]
+    return ((decision == "open").astype(float),
+            np.where(decision == "closed", 0.0, 1.0))
+
+
+def add_columns(ctx: Context) -> None:
+    """Binaries ``yp`` (candidate producers), ``ys`` (candidate stations) and ``o``
+    (options); nothing without investment input."""
+    net = ctx.network
+    if not net.has_investment:
+        return
+    for kind, name in (("producers", "yp"), ("stations", "ys")):
+        frame = getattr(net, kind)
+        rows = np.flatnonzero(net.candidate_mask(kind))
+        fixed, _ = net.fixed_costs(kind)
+        lower, upper = decision_bounds(frame, rows)
+        ctx.col[name] = ctx.columns.add(name, len(rows), lower=lower, upper=upper,
+                                        integer=True, fixed=fixed[rows])
+        of = np.full(len(frame), -1, dtype=np.int64)
+        of[rows] = ctx.col[name]
+        ctx.index[f"{name}_facility"] = rows.astype(np.int64)
+        ctx.index[f"{name}_of"] = of
+    o_kind, o_pos = option_targets(net)
+    o_lower, o_upper = decision_bounds(net.options, np.arange(len(o_kind)))
+    plant = o_kind == OPTION_KINDS.index("candidates")
+    plant[plant] = ctx.index["y_of_cand"][o_pos[plant]] < 0
+    o_upper[plant] = 0.0  # an option of a plant that cannot be opened
+    o_fixed, _ = net.fixed_costs("options")
+    ctx.index.update(o_kind=o_kind, o_pos=o_pos)
+    ctx.col["o"] = ctx.columns.add("o", len(o_kind), lower=np.minimum(o_lower, o_upper),
+                                   upper=o_upper, integer=True, fixed=o_fixed)
+
+
+def _site_of(ctx: Context, kind: int, pos: np.ndarray) -> np.ndarray:
+    """The opening binary's column of facilities ``pos`` of ``OPTION_KINDS[kind]`` (-1 for
+    a facility that is not a candidate)."""
+    name = OPTION_KINDS[kind]
+    if name == "candidates":
+        return ctx.index["y_of_cand"][pos]
+    if name == "hospitals":
+        return np.full(len(pos), -1, dtype=np.int64)
+    return ctx.index[{"producers": "yp_of", "stations": "ys_of"}[name]][pos]
+
+
+def add_rows(ctx: Context) -> None:
+    """Candidate producers and stations in their capacity rows, options in the rows of
+    their facility, strong linking, and one option per facility (of an opened one)."""
+    if "o" not in ctx.col:
+        return
+    _candidate_stations(ctx)
+    _candidate_producers(ctx)
+    _options(ctx)
+
+
+def _candidate_stations(ctx: Context) -> None:
+    ys_of, i = ctx.index["ys_of"], ctx.index
+    st_s, st_t = i["st_s"], i["st_t"]
+    net = ctx.network
+    at = np.flatnonzero(ys_of[st_s] >= 0)  # station-day rows of candidate stations
+    if len(at):
+        cap = (net.stations["fill_capacity_cyl_day"].to_numpy(float)[st_s[at]]
+               * net.capacity_factor("stations")[st_s[at], st_t[at]])
+        fill_row = i["station_fill_row"][at]
+        ctx.rows.extend("station_fill", [(fill_row, ys_of[st_s[at]], -cap)])
+        ctx.rows.shift_upper("station_fill", fill_row, -cap)
+    n_s = ctx.n_f[ctx.at_station] if len(ys_of) else np.empty(0, dtype=np.int64)
+    station_n = ctx.col["n"][ctx.at_station]
+    upper = ctx.index["n_upper"][ctx.at_station]
+    link = np.flatnonzero((ys_of[n_s] >= 0) & (upper > 0)) if len(n_s) else n_s
+    ctx.rows.add("station_link", len(link), -np.inf, 0.0, [
+        (np.arange(len(link)), station_n[link], 1.0),
+        (np.arange(len(link)), ys_of[n_s[link]], -upper[link]),
+    ])
+
+
+def _candidate_producers(ctx: Context) -> None:
+    yp_of, i, net = ctx.index["yp_of"], ctx.index, ctx.network
+    p, t = i["producer_row_p"], i["producer_row_t"]
+    at = np.flatnonzero(yp_of[p] >= 0)
+    factor = net.capacity_factor("producers")
+    cap_p = net.producers["capacity_m3_day"].to_numpy(float)
+    if len(at):
+        cap = cap_p[p[at]] * factor[p[at], t[at]]
+        ctx.rows.extend("producer", [(at, yp_of[p[at]], -cap)])
+        ctx.rows.shift_upper("producer", at, -cap)
+    # strong linking on the bulk arcs of candidate producers: q <= q_bar * y
+    q_p, q_day = i["q_p"], i["q_day"]
+    link = np.flatnonzero(yp_of[q_p] >= 0)
+    q_s = i["st_s"][i["q_station_row"][link]]
+    most_p = (cap_p + max_extra(net, "producers"))[q_p[link]] * factor[q_p[link], q_day[link]]
+    station_cap = (net.stations["fill_capacity_cyl_day"].to_numpy(float)
+                   + max_extra(net, "stations"))
+    most_s = (ctx.sc.cylinder_m3 * station_cap[q_s]
+              * net.capacity_factor("stations")[q_s, q_day[link]])
+    q_bar = np.minimum(most_p, most_s)
+    link, q_bar = link[q_bar > 0], q_bar[q_bar > 0]
+    ctx.rows.add("producer_link", len(link), -np.inf, 0.0, [
+        (np.arange(len(link)), ctx.col["q"][link], 1.0),
+        (np.arange(len(link)), yp_of[q_p[link]], -q_bar),
+    ])
+
+
+def _options(ctx: Context) -> None:
+    o, kind, pos = ctx.col["o"], ctx.index["o_kind"], ctx.index["o_pos"]
+    if not len(o):
+        return
+    net, i, v = ctx.network, ctx.index, ctx.sc.cylinder_m3
+    extra = net.options["extra_capacity"].to_numpy(float)
+    n_days = ctx.n_days
+    for k, name in enumerate(OPTION_KINDS):
+        mine = np.flatnonzero(kind == k)
+        if not len(mine):
+            continue
+        if name == "hospitals":
+            d = ctx.d[pos[mine]]  # options x days
+            oi, t = np.nonzero(d > 0)
+            rows = i["demand_row_of"][pos[mine][oi] * n_days + t]
+            ctx.rows.extend("demand", [(rows, o[mine][oi], np.minimum(extra[mine][oi],
+                                                                      d[oi, t]))])
+            continue
+        if name == "producers":
+            keys = [("producer", i["producer_row_p"], i["producer_row_t"],
+                     np.arange(len(i["producer_row_p"])), 1.0)]
+        elif name == "stations":
+            keys = [("station_fill", i["st_s"], i["st_t"], i["station_fill_row"], 1.0)]
+        else:
+            keys = [("candidate_capacity", i["cand_row_c"], i["cand_row_t"],
+                     np.arange(len(i["cand_row_c"])), 1.0),
+                    ("candidate_fill", i["cand_row_c"], i["cand_row_t"], i["cand_fill_row"],
+                     1.0 / v)]
+        factor = net.capacity_factor(name)
+        for block, fac, day, row, scale in keys:
+            # pair every option with every row of its facility
+            by_fac = pd.Series(np.arange(len(fac))).groupby(fac).indices
+            pairs = [(j, r) for j in mine for r in by_fac.get(pos[j], ())]
+            if not pairs:
+                continue
+            oj, rr = np.array(pairs, dtype=np.int64).T
+            keep = row[rr] >= 0
+            oj, rr = oj[keep], rr[keep]
+            ctx.rows.extend(block, [(row[rr], o[oj],
+                                     -scale * extra[oj] * factor[fac[rr], day[rr]])])
+    # one option per facility, of an opened candidate only: sum_o z_o <= y_f (or 1)
+    key = kind * (1 + max(len(net.hospitals), len(net.producers), len(net.stations),
+                          len(net.candidates))) + pos
+    groups, row_of = np.unique(key, return_inverse=True)
+    first = np.zeros(len(groups), dtype=np.int64)
+    first[row_of[::-1]] = np.arange(len(key))[::-1]
+    site = np.array([_site_of(ctx, int(kind[j]), pos[j:j + 1])[0] for j in first],
+                    dtype=np.int64)
+    count = np.bincount(row_of, minlength=len(groups))
+    need = (site >= 0) | (count > 1)
+    row_local = np.cumsum(need) - 1
+    has = need[row_of]
+    linked = np.flatnonzero(need & (site >= 0))
+    ctx.rows.add("option_choice", int(need.sum()), -np.inf,
+                 np.where(site[need] >= 0, 0.0, 1.0), [
+                     (row_local[row_of[has]], o[has], 1.0),
+                     (row_local[linked], site[linked], -1.0),
+                 ])
+
+
+def limit_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every opening and option binary with its fixed cost over the horizon, its capex,
+    and whether it counts as a new site (options do not)."""
+    net = ctx.network
+    y_cand = ctx.index["y_cand"]
+    fixed, capex = net.fixed_costs("candidates")
+    cols, fixes, capexes, sites = [ctx.col["y"]], [fixed[y_cand]], [capex[y_cand]], [True]
+    for kind, name in (("producers", "yp"), ("stations", "ys"), ("options", "o")):
+        if name not in ctx.col:
+            continue
+        fixed, capex = net.fixed_costs(kind)
+        rows = ctx.index[f"{name}_facility"] if name != "o" else slice(None)
+        cols.append(ctx.col[name])
+        fixes.append(fixed[rows])
+        capexes.append(capex[rows])
+        sites.append(name != "o")
+    is_site = np.concatenate([np.full(len(c), s) for c, s in zip(cols, sites, strict=True)])
+    return (np.concatenate(cols), np.concatenate(fixes), np.concatenate(capexes),
+            is_site)
