@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -154,7 +153,7 @@ def fix_plan(network: Network, built: Iterable[str]) -> Network:
     unknown = sorted(built - known)
     if unknown:
         raise ValueError(f"not a candidate or option: {', '.join(unknown)}")
-    return dataclasses.replace(network, **changes)
+    return network.replace(source="compare_investment(plan=...)", **changes)
 
 
 def as_is(network: Network) -> Network:
