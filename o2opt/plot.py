@@ -14,6 +14,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
     from o2opt.solution import Solution
@@ -118,9 +119,9 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
         if labels:
             name_col = "name" if "name" in shapes else "region" if "region" in shapes else None
             if name_col is not None:
-                for name, point in zip(shapes[name_col], shapes.representative_point(),
-                                       strict=True):
-                    ax.annotate(_plain(name), (point.x, point.y), fontsize=8,
+                points = shapes.representative_point()
+                for name, x, y in zip(shapes[name_col], points.x, points.y, strict=True):
+                    ax.annotate(_plain(name), (x, y), fontsize=8,
                                 color="#333333", ha="center", va="center", zorder=7,
                                 bbox={"boxstyle": "round,pad=0.15", "fc": "white",
                                       "ec": "none", "alpha": 0.6})
@@ -164,7 +165,7 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
                             ha="center", va="bottom", xytext=(0, 6), textcoords="offset points",
                             zorder=7)
 
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], marker="o", ls="", color="#7f7f7f", label="hospital (size: demand)"),
         Line2D([], [], marker="o", ls="", color="#d62728", markeredgecolor="#8b0000",
                label="hospital with unmet demand"),

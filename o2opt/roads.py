@@ -182,7 +182,7 @@ def road_graph(
     parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
     part_row = rows[part_row]
     coords, part = shapely.get_coordinates(parts, return_index=True)
-    graph = nx.Graph(crs="EPSG:4326")
+    graph: nx.Graph[int] = nx.Graph(crs="EPSG:4326")
     if len(coords) < 2:
         return graph
 
@@ -246,8 +246,9 @@ def _positive(value: float, what: str) -> float:
 def _line_speeds(lines: pd.DataFrame, speed_km_h: Mapping[str, float] | None,
                  class_column: str, default: float, speed_column: str | None) -> np.ndarray:
     """Speed of each line, km/h: its own speed, else its class's, else the default."""
-    table = {k: _positive(v, f"speed of class {k!r}")
-             for k, v in (DEFAULT_SPEEDS_KM_H if speed_km_h is None else speed_km_h).items()}
+    table: dict[Hashable, float] = {
+        k: _positive(v, f"speed of class {k!r}")
+        for k, v in (DEFAULT_SPEEDS_KM_H if speed_km_h is None else speed_km_h).items()}
     speed = np.full(len(lines), _positive(default, "default_speed_km_h"))
     if class_column in lines.columns:
         by_class = np.array([table.get(c, np.nan) if isinstance(c, Hashable) else np.nan
@@ -363,10 +364,8 @@ def _nearest(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     try:
         from scipy.spatial import cKDTree
     except ImportError:  # pragma: no cover - exercised by monkeypatching in the tests
-        cKDTree = None
-    if cKDTree is not None:
-        return np.asarray(cKDTree(nodes).query(points, k=1)[1], dtype=np.int64)
-    return _nearest_brute(points, nodes)
+        return _nearest_brute(points, nodes)
+    return np.asarray(cKDTree(nodes).query(points, k=1)[1], dtype=np.int64)
 
 
 def _nearest_brute(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:

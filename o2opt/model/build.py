@@ -45,7 +45,7 @@ import numpy as np
 from o2opt.geo import Arcs, build_arcs
 from o2opt.model import equity, fleet, sourcing, storage, tankers, trucks
 from o2opt.model.matrix import Columns, LinearModel, Rows
-from o2opt.network import Network
+from o2opt.network import Network, Scenario
 
 __all__ = ["LinearModel", "build"]
 
@@ -71,7 +71,7 @@ class Context:
     index: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
-    def sc(self):
+    def sc(self) -> Scenario:
         return self.network.scenario
 
     @property

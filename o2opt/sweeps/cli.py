@@ -106,13 +106,16 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
 
     table = read_scenarios(args.scenarios, network) if args.scenarios else None
     points = grid(parse_grid(args.grid), network) if args.grid else None
-    if table is None and points is None:
-        raise InputError([Problem("o2opt sweep", None, None,
-                                  "give the scenarios: --grid KEY=V1,V2,... or "
-                                  "--scenarios scenarios.csv")])
-    if table is None or points is None:
-        return table or points  # type: ignore[return-value]
-    specs, problems = [], {}
+    if table is None:
+        if points is None:
+            raise InputError([Problem("o2opt sweep", None, None,
+                                      "give the scenarios: --grid KEY=V1,V2,... or "
+                                      "--scenarios scenarios.csv")])
+        return points
+    if points is None:
+        return table
+    specs: list[ScenarioSpec] = []
+    problems: dict[str, Problem] = {}
     for row in table:
         for point in points:
             try:
