@@ -68,6 +68,10 @@ class SolutionLike(Protocol):
     @property
     def sites(self) -> pd.DataFrame: ...
     @property
+    def deliveries(self) -> pd.DataFrame: ...
+    @property
+    def bulk(self) -> pd.DataFrame: ...
+    @property
     def cost(self) -> dict[str, float]: ...
     def summary(self) -> dict[str, Any]: ...
 
@@ -397,5 +401,5 @@ def save_figure(ax_or_fig: Axes | Figure, path: str | Path, *, dpi: int = 130) -
     from matplotlib.figure import Figure
 
     fig = ax_or_fig if isinstance(ax_or_fig, Figure) else ax_or_fig.get_figure(root=True)
-    fig.savefig(path, dpi=dpi)  # type: ignore[union-attr]
+    fig.savefig(path, dpi=dpi)  # type: ignore[union-attr]  # an Axes always has a figure
     return Path(path)

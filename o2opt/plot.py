@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
+    from o2opt.charts import SolutionLike
     from o2opt.solution import Solution
 
 __all__ = ["geodataframes", "plot_map", "save_map"]
@@ -31,7 +32,7 @@ KIND_STYLE: dict[str, dict[str, Any]] = {
 }
 
 
-def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
+def geodataframes(solution: SolutionLike) -> dict[str, gpd.GeoDataFrame]:
     """Facilities as points and flows as lines, in WGS84.
 
     Returns ``{"facilities", "deliveries", "bulk"}``; ``deliveries`` and ``bulk`` sum each
@@ -75,7 +76,7 @@ def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = None,
+def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | None = None,
              labels: bool = True, credit: str | None = None,
              boundaries: gpd.GeoDataFrame | None = None) -> Axes:
     """Draw the solution on a map.
@@ -206,5 +207,6 @@ def _plain(text: object) -> str:
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:
     """Save :func:`plot_map` as an image (format from the file name)."""
     ax = plot_map(solution, **kwargs)
-    ax.get_figure(root=True).savefig(path, dpi=130)  # type: ignore[union-attr]
+    fig = ax.get_figure(root=True)
+    fig.savefig(path, dpi=130)  # type: ignore[union-attr]  # an Axes always has a figure
     return Path(path)

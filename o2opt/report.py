@@ -220,7 +220,7 @@ def _figures(solution: charts.SolutionLike, *, boundaries: gpd.GeoDataFrame | No
 
     out: dict[str, Axes] = {}
     if solution.has_solution:
-        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)  # type: ignore[arg-type]
+        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)
         out["gap"] = charts.plot_gap_by_region(solution)
         out["cost"] = charts.plot_cost_breakdown(solution)
         if solution.network.scenario.horizon_days > 1:
@@ -241,7 +241,8 @@ def save_figures(solution: charts.SolutionLike, folder: str | os.PathLike[str], 
 
 def _png(ax: Axes, dpi: int = 100) -> str:
     buffer = io.BytesIO()
-    ax.get_figure(root=True).savefig(buffer, format="png", dpi=dpi)  # type: ignore[union-attr]
+    fig = ax.get_figure(root=True)  # never None: an Axes always has a figure
+    fig.savefig(buffer, format="png", dpi=dpi)  # type: ignore[union-attr]
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -252,7 +253,7 @@ def _e(value: object) -> str:
 
 def _n(value: object, digits: int = 0) -> str:
     try:
-        x = float(value)  # type: ignore[arg-type]
+        x = float(value)  # type: ignore[arg-type]  # any object: float() raises for others
     except (TypeError, ValueError):
         return _e(value)
     if not np.isfinite(x):

@@ -91,7 +91,7 @@ def road_graph(
     speed_column: str | None = "speed_km_h",
     length_factor_column: str | None = "length_factor",
     decimals: int = 6,
-) -> nx.Graph:
+) -> nx.Graph[int]:
     """Build an undirected road graph from road lines.
 
     Parameters
@@ -278,7 +278,7 @@ def _check_column(lines: pd.DataFrame, values: np.ndarray, column: str) -> None:
 
 
 # --------------------------------------------------------------------------- snapping
-def snap(graph: nx.Graph, lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
+def snap(graph: nx.Graph[Any], lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
     """The nearest graph node of each point, and how far it is.
 
     Parameters
@@ -329,7 +329,7 @@ def snap(graph: nx.Graph, lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
     return ids[pos], haversine_km(lat, lon, node_lat[pos], node_lon[pos])
 
 
-def _node_coordinates(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _node_coordinates(graph: nx.Graph[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     nodes = list(graph.nodes(data=True))
     ids = _id_array([n for n, _ in nodes])
     lat = np.empty(len(nodes))
@@ -379,7 +379,7 @@ def _nearest_brute(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- routes
 def road_routes(
     network: Network,
-    graph: nx.Graph,
+    graph: nx.Graph[Any],
     *,
     max_km: float | None = None,
     weight: str = "km",
@@ -535,7 +535,7 @@ def road_routes(
     return out
 
 
-def _check_edges(graph: nx.Graph) -> None:
+def _check_edges(graph: nx.Graph[Any]) -> None:
     """Every edge has non-negative finite ``km`` and ``hours`` (networkx would silently
     count a missing weight as 1)."""
     for u, v, d in graph.edges(data=True):
@@ -546,7 +546,7 @@ def _check_edges(graph: nx.Graph) -> None:
                                  f"number {key!r}, got {x!r}")
 
 
-def _search(graph: nx.Graph, adj: Mapping[Hashable, Mapping[Hashable, Any]],
+def _search(graph: nx.Graph[Any], adj: Mapping[Hashable, Mapping[Hashable, Any]],
             source: Hashable, cutoff: float | None, weight: str,
             targets: list[Hashable]) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
     """One Dijkstra search from ``source``: ``weight`` to every node reached, and the other
@@ -578,7 +578,7 @@ def _search(graph: nx.Graph, adj: Mapping[Hashable, Mapping[Hashable, Any]],
 
 def with_road_distances(
     network: Network,
-    graph: nx.Graph,
+    graph: nx.Graph[Any],
     *,
     max_km: float | None = None,
     weight: str = "km",

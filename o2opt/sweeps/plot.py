@@ -118,7 +118,8 @@ def save_chart(ax: Axes, path: str | os.PathLike[str], *, dpi: int = 130) -> Pat
     """Save the figure of ``ax`` (format from the file name), atomically."""
     path = Path(path)
     buffer = io.BytesIO()
-    ax.get_figure(root=True).savefig(buffer, dpi=dpi,  # type: ignore[union-attr]
-                                     format=path.suffix.lstrip(".") or "png")
+    fig = ax.get_figure(root=True)
+    fig.savefig(buffer, dpi=dpi,  # type: ignore[union-attr]  # an Axes always has a figure
+                format=path.suffix.lstrip(".") or "png")
     write_atomic(path, buffer.getvalue())
     return path

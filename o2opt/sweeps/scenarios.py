@@ -156,7 +156,8 @@ class DemandSurge:
         object.__setattr__(self, "days", _days(self.days))
 
 
-def _event_key(event: Outage | CapacityChange | DemandSurge) -> tuple:
+def _event_key(event: Outage | CapacityChange | DemandSurge
+               ) -> tuple[str, bool, tuple[int, ...], float]:
     target = event.facility if not isinstance(event, DemandSurge) else event.region
     days = event.days
     return (target, days is None, days or (), getattr(event, "factor", 0.0))
@@ -379,7 +380,7 @@ class _FrozenModel(Mapping[str, Any]):
     def __repr__(self) -> str:
         return repr(dict(self._items))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[_FrozenModel], tuple[tuple[tuple[str, Any], ...]]]:
         return (_FrozenModel, (self._items,))
 
 
