@@ -68,6 +68,10 @@ class SolutionLike(Protocol):
     @property
     def sites(self) -> pd.DataFrame: ...
     @property
+    def deliveries(self) -> pd.DataFrame: ...
+    @property
+    def bulk(self) -> pd.DataFrame: ...
+    @property
     def cost(self) -> dict[str, float]: ...
     def summary(self) -> dict[str, Any]: ...
 
@@ -138,7 +142,7 @@ def region_summary(solution: SolutionLike) -> pd.DataFrame:
     onsite = np.minimum(h["onsite_m3_day"].to_numpy(float)[:, None],
                         _gross_demand(net))
     per_h = pd.DataFrame({
-        "region": regions.loc[ids].to_numpy(), "hospital": ids,
+        "region": regions.loc[pd.Index(ids)].to_numpy(), "hospital": ids,
         "need_m3": (net_d + onsite).sum(axis=1), "onsite_m3": onsite.sum(axis=1),
     })
     if solution.has_solution and len(solution.service):
@@ -331,7 +335,8 @@ def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int
     if stack.shape[1]:
         import matplotlib as mpl
 
-        palette = [c for i, c in enumerate(mpl.colormaps["tab10"].colors) if i != 7]  # no grey
+        tab10 = mpl.colormaps["tab10"]
+        palette = [tab10(i) for i in range(tab10.N) if i != 7]  # no grey
         colors = [palette[i % len(palette)] for i in range(len(keep))] + (
             ["#b0b0b0"] if rest else [])
         ax.stackplot(days, stack.T.to_numpy(), labels=[plain(c) for c in stack.columns],
@@ -396,5 +401,5 @@ def save_figure(ax_or_fig: Axes | Figure, path: str | Path, *, dpi: int = 130) -
     from matplotlib.figure import Figure
 
     fig = ax_or_fig if isinstance(ax_or_fig, Figure) else ax_or_fig.get_figure(root=True)
-    fig.savefig(path, dpi=dpi)  # type: ignore[union-attr]
+    fig.savefig(path, dpi=dpi)  # type: ignore[union-attr]  # an Axes always has a figure
     return Path(path)

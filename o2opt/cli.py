@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from o2opt import __version__, datasets
 from o2opt.errors import InputError, OutputError, Problem, SolverError
@@ -22,6 +22,9 @@ from o2opt.network import Network
 from o2opt.pipeline import optimize
 from o2opt.solution import Solution, check_result_folder
 from o2opt.solve import SOLVERS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main", "run"]
 
@@ -128,7 +131,8 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
     solve_options = {"solver": args.solver, "backend": args.backend,
                      "time_limit_s": args.time_limit_s, "mip_gap": args.mip_gap,
                      "threads": args.threads, "verbose": args.verbose}
-    extra = None
+    extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None
+    summary: dict[str, Any] = {}
     solution: Solution
     if getattr(args, "compare", False) or getattr(args, "plan", None):
         from o2opt.compare import compare_investment
@@ -139,7 +143,8 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
         except ValueError as e:  # a plan naming something that cannot be built
             raise InputError([Problem("--plan", None, None, str(e))]) from e
         solution = comparison.plan
-        extra = {"comparison.json": comparison.summary(), "comparison.csv": comparison.sites}
+        summary = comparison.summary()
+        extra = {"comparison.json": summary, "comparison.csv": comparison.sites}
     else:
         solution = optimize(network, **solve_options)
     solution.seconds["load"] = load_s
@@ -148,7 +153,7 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
     solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options,
                        extra=extra)
     if extra is not None:
-        c = extra["comparison.json"]
+        c = summary
         if c["unmet_avoided_m3"] is not None:
             print(f"as is {c['unmet_as_is_m3']:,.1f} m3 unmet, with the plan "
                   f"{c['unmet_plan_m3']:,.1f} m3 ({c['unmet_avoided_m3']:,.1f} avoided, "

@@ -198,7 +198,8 @@ def compare_investment(network: Network, plan: Iterable[str] | None = None, *,
     for item in built if removals else ():  # an opened site goes with its options
         others = [b for b in built if b != item and owner.get(b) != item]
         without = optimize(fix_plan(relaxed, others), **options)
-        returned.append(_total_unmet(without) - base if without.has_solution else np.nan)
+        unmet = _total_unmet(without) if without.has_solution else None
+        returned.append(unmet - base if unmet is not None else np.nan)
         log.info("without %s: %s", item, without.status)
     sites["unmet_returned_m3"] = returned if removals else np.nan
     return InvestmentComparison(as_is_sol, plan_sol, sites)

@@ -35,6 +35,7 @@ J cylinder holds 6.8 m³:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -666,8 +667,8 @@ def surge_table(hospitals: pd.DataFrame, new_cases: Sequence[float] | np.ndarray
     w = pd.to_numeric(hospitals[weight]).fillna(0.0).to_numpy(dtype=float)
     if (w < 0).any():
         raise ValueError(f"{weight} has negative values")
-    kwargs = {"severity_mix": severity_mix, "flow_l_min": flow_l_min,
-              "days_on_oxygen": days_on_oxygen}
+    on_oxygen = functools.partial(patients_on_oxygen, severity_mix=severity_mix,
+                                  flow_l_min=flow_l_min, days_on_oxygen=days_on_oxygen)
     if isinstance(new_cases, pd.DataFrame):
         n_days = len(new_cases)
         surge = np.zeros((len(ids), n_days))
@@ -676,14 +677,14 @@ def surge_table(hospitals: pd.DataFrame, new_cases: Sequence[float] | np.ndarray
         if unknown:
             raise ValueError(f"curves for regions with no hospitals: {unknown}")
         for col in new_cases.columns:
-            m3 = patients_on_oxygen(new_cases[col].to_numpy(), **kwargs)["demand_m3"].to_numpy()
+            m3 = on_oxygen(new_cases[col].to_numpy())["demand_m3"].to_numpy()
             mask = regions == str(col)
             total = w[mask].sum()
             if total > 0:
                 surge[mask] = np.outer(w[mask] / total, m3)
         params_cases: Any = {str(c): "per-region curve" for c in new_cases.columns}
     else:
-        m3 = patients_on_oxygen(new_cases, **kwargs)["demand_m3"].to_numpy()
+        m3 = on_oxygen(new_cases)["demand_m3"].to_numpy()
         n_days = len(m3)
         total = w.sum()
         surge = np.outer(w / total, m3) if total > 0 else np.zeros((len(ids), n_days))
@@ -774,7 +775,7 @@ def _align(frame: pd.DataFrame, hospitals: pd.DataFrame) -> pd.DataFrame:
         missing = sorted(set(ids) - set(index))
         if missing:
             raise ValueError(f"no demand for hospitals {missing[:5]}")
-        return frame.set_axis(index).loc[ids.to_numpy()]
+        return frame.set_axis(index).loc[pd.Index(ids)]
     if len(frame) != len(hospitals):
         raise ValueError(f"demand has {len(frame)} rows for {len(hospitals)} hospitals; "
                          "index it by hospital id or give one row per hospital")

@@ -30,9 +30,9 @@ def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float,
     >>> round(float(haversine_km(33.3152, 44.3661, 30.5085, 47.7804)), 1)  # Baghdad-Basra
     448.6
     """
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype=float))
+    phi1, lam1, phi2, lam2 = (np.radians(np.asarray(a, dtype=float))
                               for a in (lat1, lon1, lat2, lon2))
-    return _haversine(lat1, lon1, np.cos(lat1), lat2, lon2, np.cos(lat2))
+    return _haversine(phi1, lam1, np.cos(phi1), phi2, lam2, np.cos(phi2))
 
 
 def _haversine(phi1: np.ndarray, lam1: np.ndarray, cos1: np.ndarray, phi2: np.ndarray,

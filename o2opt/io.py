@@ -29,7 +29,7 @@ import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, overload
 
 import numpy as np
 import pandas as pd
@@ -212,6 +212,8 @@ def _csv_table(name: str, text: str,
                problems: list[Problem]) -> tuple[pd.DataFrame, Sequence[str], set[str]] | None:
     """:func:`_read_csv` of ``text``, the content of file ``name``."""
     plain = _csv_plain(text)
+    lines: Sequence[int]
+    dropped: set[str]
     if plain is not None:  # one record per line, none skipped or ragged
         header, values = plain
         if _wrong_separator(name, 1, header, problems):
@@ -245,7 +247,13 @@ class _Lines(Sequence[str]):
     def __len__(self) -> int:
         return len(self._numbers)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [f"line {n}" for n in self._numbers[i]]
         return f"line {self._numbers[i]}"
@@ -326,8 +334,8 @@ def _record_starts(text: str) -> tuple[list[int], int]:
     return starts, start
 
 
-def _csv_body(name: str, header: list[str], lines: list[int], records: list[list[str]],
-              problems: list[Problem]) -> tuple[list[int], list[list[str]], set[str]]:
+def _csv_body(name: str, header: list[str], lines: Sequence[int], records: list[list[str]],
+              problems: list[Problem]) -> tuple[Sequence[int], list[list[str]], set[str]]:
     """The data records whose field count matches the header (and their lines), and the
     ids of the others (each reported)."""
     n = len(header)
@@ -380,9 +388,9 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         message, line = _toml_error(e)
-        lines = text.splitlines()
-        if line and 0 < line <= len(lines) and lines[line - 1].strip():
-            message += f" in {lines[line - 1].strip()[:60]!r}"
+        text_lines = text.splitlines()
+        if line and 0 < line <= len(text_lines) and text_lines[line - 1].strip():
+            message += f" in {text_lines[line - 1].strip()[:60]!r}"
         row = f"line {line}" if line else None
         problems.append(Problem(file.name, None, row, f"is not valid TOML: {message}"))
         return {}, {}
@@ -587,10 +595,11 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str] | TextIO) -> Non
     >>> buffer.getvalue() == frame.to_csv(index=False)
     True
     """
-    columns = None
+    fields: list[list[str] | None] = []
     if len(frame.columns) and all(isinstance(name, str) for name in frame.columns):
-        columns = [_csv_fields(frame.iloc[:, j]) for j in range(len(frame.columns))]
-    if columns is None or any(column is None for column in columns):
+        fields = [_csv_fields(frame.iloc[:, j]) for j in range(len(frame.columns))]
+    columns = [column for column in fields if column is not None]
+    if not fields or len(columns) < len(fields):
         frame.to_csv(path, index=False)
         return
     if len(columns) == 1:  # csv quotes a row made of one empty field

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from typing import TypedDict
 
 import numpy as np
 
@@ -49,10 +50,10 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     build_s = time.perf_counter() - start
     log.info("built model: %d variables, %d constraints, %d non-zeros (%.2f s)",
              lm.num_col, lm.num_row, len(lm.a_val), build_s)
-    options = {"solver": solver, "backend": backend, "time_limit_s": time_limit_s,
-               "mip_gap": mip_gap, "threads": threads, "verbose": verbose,
-               "decompose": decompose}
-    stages: dict[str, float] = {}
+    options: _SolveOptions = {"solver": solver, "backend": backend,
+                              "time_limit_s": time_limit_s, "mip_gap": mip_gap,
+                              "threads": threads, "verbose": verbose, "decompose": decompose}
+    stages: dict[str, float | None] = {}
     if network.scenario.objective == "lexicographic":
         lm, stages = _lexicographic_stage_one(lm, options)
     result = solve(lm, **options)
@@ -70,12 +71,25 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
                         **options)
         solution.lp_relaxation_objective = relaxed.objective
     if stages:
-        stages["cost"] = solution.objective  # type: ignore[assignment]
+        stages["cost"] = solution.objective  # None when stage 2 found no plan
         solution.stages = stages
     return solution
 
 
-def _lexicographic_stage_one(lm: LinearModel, options: dict) -> tuple[LinearModel, dict]:
+class _SolveOptions(TypedDict):
+    """The keyword arguments of :func:`o2opt.solve.solve` that :func:`optimize` passes on."""
+
+    solver: str | None
+    backend: str | None
+    time_limit_s: float | None
+    mip_gap: float | None
+    threads: int | None
+    verbose: bool
+    decompose: bool | None
+
+
+def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
+                             ) -> tuple[LinearModel, dict[str, float | None]]:
     """Stage 1: minimise priority-weighted unmet m³; return the model of stage 2, which
     holds that optimum (to 1e-7 relative) as a constraint, and the stage-1 value."""
     weights = np.zeros(lm.num_col)
@@ -99,7 +113,7 @@ def _lexicographic_stage_one(lm: LinearModel, options: dict) -> tuple[LinearMode
     return stage_two, {"weighted_unmet_m3": best}
 
 
-def _explain_shortfall(network: Network, lm, solver: str | None, backend: str | None,
+def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, backend: str | None,
                        time_limit_s: float | None) -> str:
     """Say which demand cannot be met: re-solve allowing unmet demand and list the gaps."""
     d = lm.net_demand_m3

@@ -14,8 +14,10 @@ import pandas as pd
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
+    from o2opt.charts import SolutionLike
     from o2opt.solution import Solution
 
 __all__ = ["geodataframes", "plot_map", "save_map"]
@@ -30,7 +32,7 @@ KIND_STYLE: dict[str, dict[str, Any]] = {
 }
 
 
-def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
+def geodataframes(solution: SolutionLike) -> dict[str, gpd.GeoDataFrame]:
     """Facilities as points and flows as lines, in WGS84.
 
     Returns ``{"facilities", "deliveries", "bulk"}``; ``deliveries`` and ``bulk`` sum each
@@ -74,7 +76,7 @@ def geodataframes(solution: Solution) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = None,
+def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | None = None,
              labels: bool = True, credit: str | None = None,
              boundaries: gpd.GeoDataFrame | None = None) -> Axes:
     """Draw the solution on a map.
@@ -118,9 +120,9 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
         if labels:
             name_col = "name" if "name" in shapes else "region" if "region" in shapes else None
             if name_col is not None:
-                for name, point in zip(shapes[name_col], shapes.representative_point(),
-                                       strict=True):
-                    ax.annotate(_plain(name), (point.x, point.y), fontsize=8,
+                points = shapes.representative_point()
+                for name, x, y in zip(shapes[name_col], points.x, points.y, strict=True):
+                    ax.annotate(_plain(name), (x, y), fontsize=8,
                                 color="#333333", ha="center", va="center", zorder=7,
                                 bbox={"boxstyle": "round,pad=0.15", "fc": "white",
                                       "ec": "none", "alpha": 0.6})
@@ -164,7 +166,7 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
                             ha="center", va="bottom", xytext=(0, 6), textcoords="offset points",
                             zorder=7)
 
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], marker="o", ls="", color="#7f7f7f", label="hospital (size: demand)"),
         Line2D([], [], marker="o", ls="", color="#d62728", markeredgecolor="#8b0000",
                label="hospital with unmet demand"),
@@ -205,5 +207,6 @@ def _plain(text: object) -> str:
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:
     """Save :func:`plot_map` as an image (format from the file name)."""
     ax = plot_map(solution, **kwargs)
-    ax.get_figure(root=True).savefig(path, dpi=130)  # type: ignore[union-attr]
+    fig = ax.get_figure(root=True)
+    fig.savefig(path, dpi=130)  # type: ignore[union-attr]  # an Axes always has a figure
     return Path(path)

@@ -32,7 +32,7 @@ import io
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -220,7 +220,7 @@ def _figures(solution: charts.SolutionLike, *, boundaries: gpd.GeoDataFrame | No
 
     out: dict[str, Axes] = {}
     if solution.has_solution:
-        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)  # type: ignore[arg-type]
+        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)
         out["gap"] = charts.plot_gap_by_region(solution)
         out["cost"] = charts.plot_cost_breakdown(solution)
         if solution.network.scenario.horizon_days > 1:
@@ -241,7 +241,8 @@ def save_figures(solution: charts.SolutionLike, folder: str | os.PathLike[str], 
 
 def _png(ax: Axes, dpi: int = 100) -> str:
     buffer = io.BytesIO()
-    ax.get_figure(root=True).savefig(buffer, format="png", dpi=dpi)  # type: ignore[union-attr]
+    fig = ax.get_figure(root=True)  # never None: an Axes always has a figure
+    fig.savefig(buffer, format="png", dpi=dpi)  # type: ignore[union-attr]
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -252,7 +253,7 @@ def _e(value: object) -> str:
 
 def _n(value: object, digits: int = 0) -> str:
     try:
-        x = float(value)  # type: ignore[arg-type]
+        x = float(value)  # type: ignore[arg-type]  # any object: float() raises for others
     except (TypeError, ValueError):
         return _e(value)
     if not np.isfinite(x):
@@ -287,6 +288,12 @@ def _card(value: str, key: str, tone: str = "") -> str:
             f'<div class="k">{key}</div></div>')
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples()``: each field has its column's type (pandas-stubs can only
+    type the fields of such a row as "any scalar")."""
+    return iter(frame.itertuples())
+
+
 # --------------------------------------------------------------------------- sections
 def _demand_methods(network: Network) -> list[tuple[str, str, int]]:
     """(method, params JSON, number of rows) recorded in the hospitals and demand tables."""
@@ -298,7 +305,8 @@ def _demand_methods(network: Network) -> list[tuple[str, str, int]]:
             grouped = (pd.DataFrame({"m": table["demand_method"].astype(str),
                                      "p": params.fillna("").astype(str)})
                        .groupby(["m", "p"], sort=False).size())
-            for (method, par), count in grouped.items():
+            for (method, par), count in zip(grouped.index.tolist(), grouped.tolist(),
+                                            strict=True):
                 found.append((f"{method} ({what})", par, int(count)))
     return found
 
@@ -406,7 +414,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     worst = worst[worst["unmet_m3"] > 1e-6]
     if len(worst):
         gaps = "; ".join(f"{_e(r.region)} {_n(r.unmet_m3 / days)} m³/day "
-                         f"({100 * r.unmet_share:.0f} %)" for r in worst.itertuples())
+                         f"({100 * r.unmet_share:.0f} %)" for r in _rows(worst))
         headline = f"<p>Largest gaps: {gaps}.</p>"
     else:
         headline = "<p>Every hospital's need is met on every day.</p>"
@@ -425,7 +433,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
         "stars are new plants (hollow: candidates not opened)." + boundary_note) + "</section>")
 
     rows, classes = [], []
-    for r in regions.itertuples():
+    for r in _rows(regions):
         rows.append((_e(r.region), _n(r.hospitals), _n(r.need_m3 / days),
                      _n(r.onsite_m3 / days), _n(r.delivered_m3 / days),
                      _n(r.unmet_m3 / days), f"{100 * r.unmet_share:.1f}",
@@ -499,7 +507,7 @@ def _sites_table(solution: charts.SolutionLike) -> pd.DataFrame:
     plant = s["kind"].eq("plant") if "kind" in s else True  # (investment: every kind)
     opened = s.loc[s["opened"].astype(bool) & plant, "candidate"].astype(str)
     cand = net.candidates.assign(id=net.candidates["id"].astype(str)).set_index("id")
-    out = cand.loc[opened.to_numpy()].reset_index().rename(columns={"id": "candidate"})
+    out = cand.loc[pd.Index(opened)].reset_index().rename(columns={"id": "candidate"})
     regions = charts._facility_regions(net, net.candidates)
     out["region"] = regions.reindex(out["candidate"]).to_numpy()
     used = pd.Series(0.0, index=out["candidate"])
@@ -543,9 +551,9 @@ def _daily_table(solution: charts.SolutionLike) -> str:
     short = by_day[by_day["unmet_m3"] > 1e-6]
     if not len(short):
         return "<p>No unmet demand on any day.</p>"
-    peak = int(by_day["unmet_m3"].idxmax())
+    peak = int(by_day.index[int(by_day["unmet_m3"].to_numpy().argmax())])  # first worst day
     worst_day = daily[daily["day"] == peak].sort_values("unmet_m3", ascending=False).head(3)
-    names = ", ".join(f"{_e(r.region)} ({_n(r.unmet_m3)} m³)" for r in worst_day.itertuples()
+    names = ", ".join(f"{_e(r.region)} ({_n(r.unmet_m3)} m³)" for r in _rows(worst_day)
                       if r.unmet_m3 > 1e-6)
     return (f"<p>Supply first runs short on day {int(short.index.min())} and last on day "
             f"{int(short.index.max())}; the worst day is day {peak} with "

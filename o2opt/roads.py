@@ -91,7 +91,7 @@ def road_graph(
     speed_column: str | None = "speed_km_h",
     length_factor_column: str | None = "length_factor",
     decimals: int = 6,
-) -> nx.Graph:
+) -> nx.Graph[int]:
     """Build an undirected road graph from road lines.
 
     Parameters
@@ -182,7 +182,7 @@ def road_graph(
     parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
     part_row = rows[part_row]
     coords, part = shapely.get_coordinates(parts, return_index=True)
-    graph = nx.Graph(crs="EPSG:4326")
+    graph: nx.Graph[int] = nx.Graph(crs="EPSG:4326")
     if len(coords) < 2:
         return graph
 
@@ -246,8 +246,9 @@ def _positive(value: float, what: str) -> float:
 def _line_speeds(lines: pd.DataFrame, speed_km_h: Mapping[str, float] | None,
                  class_column: str, default: float, speed_column: str | None) -> np.ndarray:
     """Speed of each line, km/h: its own speed, else its class's, else the default."""
-    table = {k: _positive(v, f"speed of class {k!r}")
-             for k, v in (DEFAULT_SPEEDS_KM_H if speed_km_h is None else speed_km_h).items()}
+    table: dict[Hashable, float] = {
+        k: _positive(v, f"speed of class {k!r}")
+        for k, v in (DEFAULT_SPEEDS_KM_H if speed_km_h is None else speed_km_h).items()}
     speed = np.full(len(lines), _positive(default, "default_speed_km_h"))
     if class_column in lines.columns:
         by_class = np.array([table.get(c, np.nan) if isinstance(c, Hashable) else np.nan
@@ -277,7 +278,7 @@ def _check_column(lines: pd.DataFrame, values: np.ndarray, column: str) -> None:
 
 
 # --------------------------------------------------------------------------- snapping
-def snap(graph: nx.Graph, lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
+def snap(graph: nx.Graph[Any], lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
     """The nearest graph node of each point, and how far it is.
 
     Parameters
@@ -328,7 +329,7 @@ def snap(graph: nx.Graph, lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
     return ids[pos], haversine_km(lat, lon, node_lat[pos], node_lon[pos])
 
 
-def _node_coordinates(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _node_coordinates(graph: nx.Graph[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     nodes = list(graph.nodes(data=True))
     ids = _id_array([n for n, _ in nodes])
     lat = np.empty(len(nodes))
@@ -363,10 +364,8 @@ def _nearest(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     try:
         from scipy.spatial import cKDTree
     except ImportError:  # pragma: no cover - exercised by monkeypatching in the tests
-        cKDTree = None
-    if cKDTree is not None:
-        return np.asarray(cKDTree(nodes).query(points, k=1)[1], dtype=np.int64)
-    return _nearest_brute(points, nodes)
+        return _nearest_brute(points, nodes)
+    return np.asarray(cKDTree(nodes).query(points, k=1)[1], dtype=np.int64)
 
 
 def _nearest_brute(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -380,7 +379,7 @@ def _nearest_brute(points: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- routes
 def road_routes(
     network: Network,
-    graph: nx.Graph,
+    graph: nx.Graph[Any],
     *,
     max_km: float | None = None,
     weight: str = "km",
@@ -536,7 +535,7 @@ def road_routes(
     return out
 
 
-def _check_edges(graph: nx.Graph) -> None:
+def _check_edges(graph: nx.Graph[Any]) -> None:
     """Every edge has non-negative finite ``km`` and ``hours`` (networkx would silently
     count a missing weight as 1)."""
     for u, v, d in graph.edges(data=True):
@@ -547,7 +546,7 @@ def _check_edges(graph: nx.Graph) -> None:
                                  f"number {key!r}, got {x!r}")
 
 
-def _search(graph: nx.Graph, adj: Mapping[Hashable, Mapping[Hashable, Any]],
+def _search(graph: nx.Graph[Any], adj: Mapping[Hashable, Mapping[Hashable, Any]],
             source: Hashable, cutoff: float | None, weight: str,
             targets: list[Hashable]) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
     """One Dijkstra search from ``source``: ``weight`` to every node reached, and the other
@@ -579,7 +578,7 @@ def _search(graph: nx.Graph, adj: Mapping[Hashable, Mapping[Hashable, Any]],
 
 def with_road_distances(
     network: Network,
-    graph: nx.Graph,
+    graph: nx.Graph[Any],
     *,
     max_km: float | None = None,
     weight: str = "km",

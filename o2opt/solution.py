@@ -81,7 +81,7 @@ class Solution:
                                           "write": 0.0, **(seconds or {})}
         self._x = _clean(result.x, model) if result.x is not None else None
         #: Lexicographic objective: the stage values (``weighted_unmet_m3``, ``cost``).
-        self.stages: dict[str, float] = {}
+        self.stages: dict[str, float | None] = {}
         #: With integer cylinders or trucks: the objective of the LP relaxation (a bound).
         self.lp_relaxation_objective: float | None = None
         #: Where the scenario was read from (recorded in summary.json as ``scenario``).
@@ -281,7 +281,7 @@ class Solution:
         n, q = self._block("n"), self._block("q")
         n_stations = len(net.stations)
         src = lm.arcs.cylinder["source_pos"].to_numpy()[lm.n_arc]
-        fill_used = np.zeros((n_stations + len(net.candidates)) * n_days)
+        fill_used: np.ndarray = np.zeros((n_stations + len(net.candidates)) * n_days)
         np.add.at(fill_used, src * n_days + lm.n_day, n)
         fill_used = fill_used.reshape(-1, n_days)
         prod_used = np.zeros(len(net.producers) * n_days)

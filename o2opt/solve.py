@@ -372,8 +372,10 @@ def _pulp_gap(prob: Any, solver: str, solver_log: str, objective: float) -> floa
     if solver == "cbc":
         return _cbc_gap(solver_log, objective)
     highs = getattr(prob, "solverModel", None)
+    if highs is None:
+        return None
     try:
-        return float(highs.getInfo().mip_gap)  # type: ignore[union-attr]
+        return float(highs.getInfo().mip_gap)
     except AttributeError:
         return None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from o2opt.network import Network
@@ -42,7 +43,7 @@ def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
     net, sc = solution.network, solution.network.scenario
     cyl = sc.cylinder_m3
 
-    def close_le(lhs: pd.Series | np.ndarray, rhs: pd.Series | np.ndarray, what: str) -> None:
+    def close_le(lhs: npt.ArrayLike, rhs: npt.ArrayLike, what: str) -> None:
         lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
         bad = lhs > rhs + tol * np.maximum(1.0, np.abs(rhs))
         if bad.any():

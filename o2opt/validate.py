@@ -476,9 +476,10 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
         known = refs.known("hospitals")
         # one hash lookup per row in C (70,000 rows in a national demand table)
         unknown = (hospital != "") & (pd.Index(list(known), dtype=object)
-                                      .get_indexer(hospital.astype(object)) < 0)
+                                      .get_indexer(pd.Index(hospital, dtype=object)) < 0)
         _report(problems, source, "hospital", raw, "demand", demand, np.flatnonzero(unknown),
-                lambda i: f"names unknown hospital {hospital[i]!r}{closest(hospital[i], known)}")
+                lambda i: f"names unknown hospital {hospital[i]!r}"
+                          f"{closest(str(hospital[i]), known)}")
     late = int(((demand["day"] >= scenario.horizon_days) & ~bad).sum())
     if late and not raw.quiet:
         log.warning("%s: %d row(s) have a day >= horizon_days (%d) and are ignored "
@@ -577,7 +578,8 @@ def _check_options(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refe
         known = refs.known(*FACILITY_TABLES)
         unknown = np.array([bool(f) and f not in known for f in facility], dtype=bool)
         _report(problems, source, "facility", raw, "options", options, np.flatnonzero(unknown),
-                lambda i: f"names unknown facility {facility[i]!r}{closest(facility[i], known)}")
+                lambda i: f"names unknown facility {facility[i]!r}"
+                          f"{closest(str(facility[i]), known)}")
     producers = tables["producers"]
     stored = producers.loc[(producers["tank_capacity_m3"] > 0) | (producers["tankers"] > 0),
                            "id"]
@@ -604,7 +606,7 @@ def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: 
         unknown = np.array([bool(f) and f not in known for f in facility], dtype=bool)
         _report(problems, source, "facility", raw, "availability", av, np.flatnonzero(unknown),
                 lambda i: f"names {facility[i]!r}, which is not a producer, station or "
-                          f"candidate{closest(facility[i], known)}")
+                          f"candidate{closest(str(facility[i]), known)}")
     _report(problems, source, "day", raw, "availability", av,
             _duplicated(av, ["facility", "day"], bad),
             lambda i: f"facility {facility[i]!r} has day {av['day'].iloc[i]} more than once")

@@ -135,6 +135,17 @@ def test_frontier_marks_dominated_points():
     assert f["frontier"].tolist() == [True, True, False, False, True]
 
 
+def test_pareto_legend_names_missing_values_none_in_mixed_worlds():
+    # a world key mixing text and a missing number: numpy turned it into the text 'nan'
+    results = pd.DataFrame({"scenario": list("abcd"), "status": "optimal",
+                            "region": ["N", "N", "S", "S"],
+                            "factor": [float("nan"), float("nan"), 2.0, 2.0],
+                            "cost_fixed": [0.0, 1.0, 0.0, 1.0], "unmet_m3": [5.0, 1.0, 4.0, 2.0]})
+    ax = plot_pareto(results, by=["region", "factor"])
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == [
+        "region=N, factor=none", "region=S, factor=2.0"]
+
+
 def test_charts(pool, tmp_path):
     net = two_regions(budget=None)
     df = sweep(net, grid({"budget": [0, 10, 20], "surge:North": ["", "2"]}), executor=pool)

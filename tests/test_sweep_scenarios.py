@@ -287,6 +287,14 @@ def test_every_problem_is_reported_at_once(tmp_path):
         ("outage:P9", "line 3")]
 
 
+def test_frame_column_not_named_by_a_string_is_an_input_problem():
+    # mypy found it: such a column reached str.partition (AttributeError) after being reported
+    with pytest.raises(o2opt.InputError) as err:
+        scenarios_from_frame(pd.DataFrame({0: [1.0], "budget": [5.0]}))
+    assert [(p.column, p.row) for p in err.value.problems] == [("0", None)]
+    assert "unknown column" in err.value.problems[0].message
+
+
 def test_check_scenarios_for_python_specs():
     net = hand_network()
     with pytest.raises(o2opt.InputError) as err:

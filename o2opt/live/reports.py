@@ -194,6 +194,17 @@ def check_reports(batch: Any, facilities: Mapping[str, str], *,
     return reports
 
 
+def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
+    """``INSERT … ON CONFLICT (facility, date, kind) DO UPDATE``: an atomic upsert, so that
+    concurrent batches for one key cannot collide or be lost (SQLite and PostgreSQL)."""
+    stmt = (pg_insert(ReportRow) if dialect == "postgresql" else sqlite_insert(ReportRow)
+            ).values(rows)
+    return stmt.on_conflict_do_update(
+        index_elements=["facility", "date", "kind"],
+        set_={"value": stmt.excluded.value, "reporter": stmt.excluded.reporter,
+              "received_at": stmt.excluded.received_at})
+
+
 def facility_kinds(engine: Engine) -> dict[str, str]:
     """Facility id → kind, from the stored scenario."""
     with Session(engine) as session:
@@ -213,7 +224,6 @@ def store_reports(engine: Engine, batch: Any, *, reporter: str = "admin",
     if not reports:
         return 0
     now = utc_now()
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[engine.dialect.name]
     latest: dict[tuple[str, dt.date, str], dict[str, Any]] = {}
     for r in reports:  # within a batch, the later report for a key wins
         latest[r.facility, r.date, r.kind] = {
@@ -225,11 +235,5 @@ def store_reports(engine: Engine, batch: Any, *, reporter: str = "admin",
                                  raw=r.raw, reporter=reporter, received_at=now)
                         for r in reports)
         for start in range(0, len(rows), 1000):  # SQLite limits the parameters of a statement
-            stmt = insert(ReportRow).values(rows[start:start + 1000])
-            # an atomic upsert: concurrent batches for one key cannot collide or be lost
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["facility", "date", "kind"],
-                set_={"value": stmt.excluded.value, "reporter": stmt.excluded.reporter,
-                      "received_at": stmt.excluded.received_at})
-            session.execute(stmt)
+            session.execute(_upsert(engine.dialect.name, rows[start:start + 1000]))
     return len(reports)

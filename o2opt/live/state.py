@@ -78,14 +78,14 @@ def facility_status(engine: Engine, *, on: dt.date | None = None) -> list[dict[s
         rate = sum(burn[f.id]) / len(burn[f.id]) if burn.get(f.id) else None
         days = (stock_cyl * cyl / rate if stock_cyl is not None and rate else None)
         status = latest.get((f.id, "status"))
-        date = last_date.get(f.id)
+        last = last_date.get(f.id)
         out.append({
             "facility": f.id, "kind": f.kind, "region": f.region, "name": f.name,
             "lat": f.lat, "lon": f.lon,
             "stock_cylinders": stock_cyl, "burn_m3_day": rate, "days_of_stock": days,
             "status": _status_word(status[1]) if status else "up",
-            "report_date": date.isoformat() if date else None,
-            "stale": date is None or (on - date).days > STALE_DAYS,
+            "report_date": last.isoformat() if last else None,
+            "stale": last is None or (on - last).days > STALE_DAYS,
         })
     return out
 

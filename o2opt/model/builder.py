@@ -45,7 +45,7 @@ import numpy as np
 from o2opt.geo import Arcs, build_arcs
 from o2opt.model import equity, fleet, investment, sourcing, storage, tankers, trucks
 from o2opt.model.matrix import Columns, LinearModel, Rows
-from o2opt.network import Network
+from o2opt.network import Network, Scenario
 
 __all__ = ["LinearModel", "build"]
 
@@ -71,7 +71,7 @@ class Context:
     index: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
-    def sc(self):
+    def sc(self) -> Scenario:
         return self.network.scenario
 
     @property
@@ -264,6 +264,8 @@ def _site_columns(ctx: Context) -> None:
     cands = net.candidates
     y_cand = np.unique(ctx.n_f[ctx.is_cand] - ctx.n_stations).astype(np.int64)
     fixed, _ = net.fixed_costs("candidates")
+    lower: float | np.ndarray
+    upper: float | np.ndarray
     if net.has_investment:
         forced = np.flatnonzero(cands["decision"].to_numpy() == "open")
         y_cand = np.union1d(y_cand, forced).astype(np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ class Columns:
         self.count += n
         return np.arange(self.blocks[name].start, self.blocks[name].stop)
 
-    def arrays(self) -> dict:
+    def arrays(self) -> dict[str, Any]:
         # Each kind's costs are written block by block into zeros: a block without that
         # kind (most of them: a cylinder has no unmet penalty) costs neither time nor, as
         # the zero pages are never written, memory.
@@ -211,7 +212,7 @@ class Rows:
         """Add ``delta`` to the upper bounds of rows ``local_rows`` of block ``name``."""
         np.add.at(self._upper[name], local_rows, delta)
 
-    def arrays(self) -> dict:
+    def arrays(self) -> dict[str, Any]:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts, dtype=dtype) if parts else np.empty(0, dtype)
 

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from o2opt.errors import InputError, OutputError, Problem
 
@@ -43,7 +43,8 @@ __all__ = ["ProgressBar", "add_sweep_parser", "parse_grid", "run_sweep", "write_
 log = logging.getLogger("o2opt")
 
 
-def add_sweep_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_sweep_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
+                     ) -> argparse.ArgumentParser:
     """Add the ``sweep`` subcommand to ``sub`` and return its parser."""
     p = sub.add_parser(
         "sweep", help="solve a set of scenarios (grid or table) in parallel; resumable",
@@ -106,13 +107,16 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
 
     table = read_scenarios(args.scenarios, network) if args.scenarios else None
     points = grid(parse_grid(args.grid), network) if args.grid else None
-    if table is None and points is None:
-        raise InputError([Problem("o2opt sweep", None, None,
-                                  "give the scenarios: --grid KEY=V1,V2,... or "
-                                  "--scenarios scenarios.csv")])
-    if table is None or points is None:
-        return table or points  # type: ignore[return-value]
-    specs, problems = [], {}
+    if table is None:
+        if points is None:
+            raise InputError([Problem("o2opt sweep", None, None,
+                                      "give the scenarios: --grid KEY=V1,V2,... or "
+                                      "--scenarios scenarios.csv")])
+        return points
+    if points is None:
+        return table
+    specs: list[ScenarioSpec] = []
+    problems: dict[str, Problem] = {}
     for row in table:
         for point in points:
             try:
@@ -210,7 +214,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 def write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
                   results: pd.DataFrame, *, robust: str | None = None,
-                  run: dict | None = None) -> list[Path]:
+                  run: dict[str, Any] | None = None) -> list[Path]:
     """Write ``scenarios.csv``, ``sweep.csv`` and the decision tables and charts."""
     import pandas as pd
 
@@ -259,7 +263,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise InputError([Problem("--workers", None, None, "must be >= 1")])
     bar = ProgressBar(sys.stderr, enabled=not args.quiet)
     with _executor(args) as executor:
-        run: dict = {"executor": executor, "store": args.out / "store",
+        run: dict[str, Any] = {"executor": executor, "store": args.out / "store",
                      "workers": args.workers, "progress": bar}
         try:
             results = sweep(network, specs, retry_failed=args.retry_failed, **run)

@@ -24,6 +24,7 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -132,9 +133,9 @@ def opening_frequency(results: pd.DataFrame,
         solved = solved[solved["sites"].fillna("").astype(str) == ""]
     counts = Counter(site for opened in solved["opened"].fillna("")
                      for site in str(opened).split(";") if site)
-    if isinstance(candidates, Network):
-        candidates = candidates.candidates["id"].tolist()
-    ids = list(dict.fromkeys([*(candidates or []), *sorted(counts)]))
+    given: Iterable[str] = (candidates.candidates["id"].tolist()
+                            if isinstance(candidates, Network) else candidates or [])
+    ids = list(dict.fromkeys([*given, *sorted(counts)]))
     n = len(solved)
     out = pd.DataFrame({"candidate": ids, "opened": [counts.get(i, 0) for i in ids],
                         "scenarios": n})
@@ -229,10 +230,11 @@ def robust_siting(network: Network, scenarios: Iterable[ScenarioSpec],
     if criterion not in ("worst", "expected"):
         raise ValueError(f"criterion must be 'worst' or 'expected', got {criterion!r}")
     specs = list(scenarios)
-    run = {"executor": executor, "store": store, "workers": workers, "progress": progress}
+    run = functools.partial(sweep, network, executor=executor, store=store, workers=workers,
+                            progress=progress)
     if plans is None:
         if results is None:
-            results = sweep(network, specs, **run)
+            results = run(specs)
         plans = candidate_plans(results)
     fixed = pd.Series(network.fixed_costs("candidates")[0],  # capex: over the horizon
                       index=network.candidates["id"])
@@ -254,7 +256,7 @@ def robust_siting(network: Network, scenarios: Iterable[ScenarioSpec],
             evals.setdefault(ev.id, ev)
             rows.append({"plan": k, "sites": ";".join(plan), "scenario": spec.id,
                          "label": spec.label, "evaluation": ev.id, "weight": spec.weight})
-    evaluated = sweep(network, list(evals.values()), **run).set_index("scenario")
+    evaluated = run(list(evals.values())).set_index("scenario")
     table = pd.DataFrame(rows)
     for col in ("status", "unmet_m3", "objective"):
         table[col] = evaluated.loc[table["evaluation"], col].to_numpy()

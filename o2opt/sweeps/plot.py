@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,18 +54,18 @@ def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost
               and c in frontier and frontier[c].nunique(dropna=False) > 1]
     groups = frontier.groupby(by, dropna=False, sort=False) if by else [((), frontier)]
     for key, g in groups:
+        values: tuple[Any, ...] = key if isinstance(key, tuple) else (key,)
         name = ", ".join(f"{c}={'none' if pd.isna(v) or v == '' else v}"
-                         for c, v in zip(by, np.atleast_1d(key), strict=False))
+                         for c, v in zip(by, values, strict=False))
         dots = ax.scatter(g[x], g[y], s=18, alpha=0.5)
+        color = tuple(np.asarray(dots.get_facecolor())[0, :3])
         f = g[g["frontier"]]
-        ax.step(f[x], f[y], where="post", color=dots.get_facecolor()[0][:3], lw=1.8,
-                label=name or "frontier")
-        ax.scatter(f[x], f[y], s=40, color=dots.get_facecolor()[0][:3], zorder=3)
+        ax.step(f[x], f[y], where="post", color=color, lw=1.8, label=name or "frontier")
+        ax.scatter(f[x], f[y], s=40, color=color, zorder=3)
         if "budget" in f:
-            for row in f.itertuples(index=False):
-                budget = row.budget
+            for budget, at_x, at_y in zip(f["budget"], f[x], f[y], strict=True):
                 if pd.notna(budget):
-                    ax.annotate(f"{budget:,.0f}", (getattr(row, x), getattr(row, y)),
+                    ax.annotate(f"{budget:,.0f}", (at_x, at_y),
                                 textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set_xlabel("investment (fixed cost of opened sites)" if x == "cost_fixed" else x)
     ax.set_ylabel("unmet demand (m³)" if y == "unmet_m3" else y)
@@ -118,7 +118,8 @@ def save_chart(ax: Axes, path: str | os.PathLike[str], *, dpi: int = 130) -> Pat
     """Save the figure of ``ax`` (format from the file name), atomically."""
     path = Path(path)
     buffer = io.BytesIO()
-    ax.get_figure(root=True).savefig(buffer, dpi=dpi,  # type: ignore[union-attr]
-                                     format=path.suffix.lstrip(".") or "png")
+    fig = ax.get_figure(root=True)
+    fig.savefig(buffer, dpi=dpi,  # type: ignore[union-attr]  # an Axes always has a figure
+                format=path.suffix.lstrip(".") or "png")
     write_atomic(path, buffer.getvalue())
     return path

@@ -415,13 +415,13 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
          workers: int | None, max_attempts: int,
          progress: Callable[[SweepProgress], None] | None, total: int) -> None:
     own = executor is None
-    ex: Executor = local_executor(workers) if own else executor  # type: ignore[assignment]
+    ex: Executor = local_executor(workers) if executor is None else executor
     start = time.perf_counter()
     from_store = len(records)
     finished_now = 0
     queue = deque(todo)
     attempts: dict[str, int] = {}
-    in_flight: dict[Future, ScenarioSpec] = {}
+    in_flight: dict[Future[dict[str, Any]], ScenarioSpec] = {}
     broken = False
     window, window_at = 2 * _parallelism(ex), time.monotonic()
     shared = _broadcast(ex, payload)  # on Dask: the network goes to each worker once

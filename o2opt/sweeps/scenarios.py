@@ -156,7 +156,8 @@ class DemandSurge:
         object.__setattr__(self, "days", _days(self.days))
 
 
-def _event_key(event: Outage | CapacityChange | DemandSurge) -> tuple:
+def _event_key(event: Outage | CapacityChange | DemandSurge
+               ) -> tuple[str, bool, tuple[int, ...], float]:
     target = event.facility if not isinstance(event, DemandSurge) else event.region
     days = event.days
     return (target, days is None, days or (), getattr(event, "factor", 0.0))
@@ -379,7 +380,7 @@ class _FrozenModel(Mapping[str, Any]):
     def __repr__(self) -> str:
         return repr(dict(self._items))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[_FrozenModel], tuple[tuple[tuple[str, Any], ...]]]:
         return (_FrozenModel, (self._items,))
 
 
@@ -404,10 +405,11 @@ def _format_days(days: Days) -> str:
     if days is None:
         return "all"
     parts, start = [], days[0]
-    for prev, cur in itertools.pairwise((*days, None)):
+    for prev, cur in zip(days, (*days[1:], None), strict=True):
         if cur is None or cur != prev + 1:
             parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = cur
+            if cur is not None:
+                start = cur
     return "+".join(parts)
 
 
@@ -577,7 +579,8 @@ def scenarios_from_frame(frame: pd.DataFrame, network: Network | None = None, *,
     where: dict[str, str] = {}
     records = frame.to_dict("records")
     for record, row in zip(records, rows, strict=True):
-        spec = _spec_from_cells(record, source, row, problems)
+        # a column not named by a string is reported by _check_columns and skipped here
+        spec = _spec_from_cells({str(c): v for c, v in record.items()}, source, row, problems)
         if spec is None:
             continue
         if spec.id in where:
@@ -691,7 +694,8 @@ def _spec_problems(network: Network, spec: ScenarioSpec, source: str, row: str
             problems.append(Problem(source, column, row, f"day {days[-1]} is beyond the "
                                     f"horizon (horizon_days = {n_days}: {span})"))
 
-    for event in (*spec.outages, *spec.capacity_changes):
+    events: list[Outage | CapacityChange] = [*spec.outages, *spec.capacity_changes]
+    for event in events:
         column = f"{'outage' if isinstance(event, Outage) else 'capacity'}:{event.facility}"
         kind = kind_of.get(event.facility)
         if kind is None:

@@ -56,9 +56,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     never a part."""
     path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
+    encoding = None if mode == "wb" else "utf-8"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
