@@ -54,3 +54,17 @@ def test_turnaround_longer_than_the_horizon():
     # days, wrapped), so 10 cylinders carry 10 / 1.5 deliveries in total
     sol = o2opt.optimize(fleet_network(10, 320.0, 2))
     assert sol.deliveries["cylinders"].sum() == pytest.approx(10 / 1.5)
+
+
+def test_fleet_limited_point_without_delivery_arcs():
+    # regression: S2 has a fleet but is beyond max_delivery_km of every hospital, while S1
+    # has an arc; the fleet rows of S2 are empty and the model is the one without S2's fleet
+    s = pd.DataFrame({"id": ["S1", "S2"], "lat": [33.1, 40.0], "lon": [44.0, 44.0],
+                      "fill_capacity_cyl_day": [100.0, 100.0], "fill_cost_per_cyl": [2.0, 2.0],
+                      "fleet_cylinders": [float("inf"), 5.0]})
+    for loss in (0.0, 0.5):
+        net = network(stations=s, routes=pd.DataFrame(
+            {"origin": ["S1", "P1"], "destination": ["H1", "S1"],
+             "distance_km": [10.0, 100.0]}), routes_only=True, horizon_days=2,
+            max_delivery_km=50.0, cylinder_loss_rate=loss)
+        check(net, 2 * 72.6)
