@@ -340,6 +340,8 @@ def instances(draw: Any) -> tuple[dict[str, list[dict]], dict[str, Any]]:
             row.update(trucks=float(draw(st.integers(0, 2))),
                        truck_capacity_cyl=float(draw(st.sampled_from([2, 3]))),
                        truck_trips_day=draw(st.sampled_from([1.0, 2.0])))
+            if not row["trucks"] and draw(st.booleans()):
+                row["truck_capacity_cyl"] = None  # needed only where trucks > 0
         return row
 
     stations = [filling_point({
