@@ -379,6 +379,13 @@ def instances(draw: Any) -> tuple[dict[str, list[dict]], dict[str, Any]]:
             del tables["demand"]
     if draw(st.booleans()):
         model["max_delivery_km"] = float(draw(st.sampled_from([20, 40])))
+    if draw(st.integers(0, 2)) == 0:  # a listed arc: its km drive fleets and trucks too
+        route = {"origin": draw(st.sampled_from([r["id"] for r in stations + candidates])),
+                 "destination": draw(st.sampled_from([r["id"] for r in hospitals])),
+                 "distance_km": float(draw(st.sampled_from([0, 45, 130])))}
+        if draw(st.booleans()):
+            route["cost_per_unit"] = 0.7
+        tables["routes"] = [route]
     if on["integer"]:
         model["integer_cylinders"] = True
     if on["forbid_unmet"]:
