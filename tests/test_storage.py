@@ -140,3 +140,23 @@ def test_reported_objective_is_the_objective_solved_with_storage():
     # H1 keeps its 5 m3 (drawing them on day 0 saves 5 of unmet, costs 5 of shortfall on
     # both days): each day 20 + 25 unmet and 5 short of safety
     assert sol.objective == pytest.approx(1000 * 2 * (20 + 25 + 5))
+
+
+def test_command_line_initial_stock_below_safety_and_stock_without_room(tmp_path):
+    import json
+
+    from o2opt.cli import main
+
+    h = hospital(stock_capacity_m3=50.0, safety_stock_m3=10.0).assign(demand_m3_day=20.0)
+    folder = network(hospitals=h, producers=NO_SUPPLY).to_folder(tmp_path / "ok")
+    assert main(["solve", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["status"], summary["objective"]) == ("optimal", pytest.approx(30_000.0))
+    # initial stock with no room for it: exit 2, nothing written
+    bad = tmp_path / "bad"
+    network(hospitals=hospital(stock_capacity_m3=10.0)).to_folder(bad)
+    hospitals = pd.read_csv(bad / "hospitals.csv").assign(initial_stock_m3=15.0,
+                                                           stock_capacity_m3=0.0)
+    hospitals.to_csv(bad / "hospitals.csv", index=False)
+    assert main(["solve", str(bad), "--out", str(tmp_path / "out2"), "-q"]) == 2
+    assert not (tmp_path / "out2").exists()
