@@ -1,11 +1,17 @@
-"""An independent, deliberately simple implementation of MODEL.md's canonical model.
+"""An independent, deliberately simple implementation of the model of docs/model.md.
 
 This is the yardstick the cross-check tests hold o2opt against. It shares no code with
 o2opt: it reads a scenario folder with plain pandas and tomllib, applies the defaults of
-MODEL.md itself, writes the model out variable by variable and constraint by constraint
-(with the plain "weak" linking ``x <= capacity * y``), and solves it with
-:func:`scipy.optimize.milp` (HiGHS). It is meant for small instances and for reading, not
-for speed: the tables are walked with Python loops on purpose.
+docs/input.md itself, writes the model out variable by variable and constraint by
+constraint (with the plain "weak" linking ``x <= capacity * y``, every arc on every day,
+none of o2opt's reductions except where the docs make them part of the model), and solves
+it with :func:`scipy.optimize.milp` (HiGHS). It is meant for small instances and for
+reading, not for speed: the tables are walked with Python loops on purpose.
+
+Every extension of docs/model.md is here, each switched on as the docs say: availability
+factors, hospital stock with a soft safety stock and producer tanks (storage), liquid
+oxygen by tanker, trucks, cylinder fleets, single sourcing, minimum service shares per
+hospital and region, and the lexicographic objective (two solves).
 
 Usage::
 
