@@ -166,10 +166,11 @@ TABLES: dict[str, Table] = {
                        "storage extension: full-cylinder stock the hospital can hold "
                        "(0: none)", default=0.0, minimum=0),
                 Column("initial_stock_m3", "float", "m3",
-                       "storage extension: stock at the start of day 0", default=0.0,
-                       minimum=0),
+                       "storage extension: stock at the start of day 0 (at most "
+                       "stock_capacity_m3)", default=0.0, minimum=0),
                 Column("safety_stock_m3", "float", "m3",
-                       "storage extension: stock kept at every day's end", default=0.0,
+                       "storage extension: target stock at every day's end (at most "
+                       "stock_capacity_m3; each m3 short costs the unmet penalty)", default=0.0,
                        minimum=0),
                 Column("lox_tank_m3", "float", "m3",
                        "tanker extension: liquid-oxygen tank at the hospital, as m3 of gas "
@@ -178,7 +179,8 @@ TABLES: dict[str, Table] = {
                        "tanker extension: most gas the vaporiser delivers a day",
                        default=math.inf, minimum=0, allow_inf=True),
                 Column("initial_lox_m3", "float", "m3",
-                       "tanker extension: tank content at the start of day 0", default=0.0,
+                       "tanker extension: tank content at the start of day 0 (at most "
+                       "lox_tank_m3)", default=0.0,
                        minimum=0),
                 Column(
                     "min_service_share", "float", "",
@@ -215,7 +217,8 @@ TABLES: dict[str, Table] = {
                        "storage extension: liquid-oxygen tank, as m3 of gas (0: none)",
                        default=0.0, minimum=0),
                 Column("initial_tank_m3", "float", "m3",
-                       "storage extension: tank content at the start of day 0", default=0.0,
+                       "storage extension: tank content at the start of day 0 (at most "
+                       "tank_capacity_m3)", default=0.0,
                        minimum=0),
                 Column("tankers", "float", "tankers",
                        "tanker extension: liquid-oxygen tankers delivering to hospital "

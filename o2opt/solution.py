@@ -20,6 +20,7 @@ import pandas as pd
 from o2opt.io import atomic_folder, write_csv
 from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
+from o2opt.model.storage import stock_capacity
 from o2opt.network import Network
 from o2opt.solve import SolveResult
 
@@ -120,6 +121,9 @@ class Solution:
         priority = np.repeat(self.network.hospitals["priority"].to_numpy(float), sc.horizon_days)
         unmet = self.service["unmet_m3"].to_numpy()
         cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * dot(priority, unmet))
+        if self._has("e"):  # storage extension: safety-stock shortfall, priced as solved
+            e = self.model.blocks["e"]
+            cost["unmet_penalty"] += dot(self.model.parts["unmet_penalty"][e], self._x[e])
         return cost
 
     @cached_property
@@ -180,6 +184,11 @@ class Solution:
         })
         if stock is not None:
             table["stock_m3"] = stock.ravel()
+            safety = self.network.hospitals["safety_stock_m3"].to_numpy(float)[:, None]
+            short = np.where(stock_capacity(self.network)[:, None] > 0,
+                             np.maximum(0.0, safety - stock), 0.0)
+            short[short <= _UNMET_TOL * np.maximum(1.0, safety)] = 0.0
+            table["safety_shortfall_m3"] = short.ravel()
         return table
 
     def _has(self, block: str) -> bool:

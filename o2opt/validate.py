@@ -123,6 +123,7 @@ def check(raw: RawInput) -> Network:
     _check_trucks(tables, raw, problems)
     _check_investment(tables, raw, problems)
     _check_options(tables, bad["options"], refs, raw, problems)
+    _check_contents(tables, raw, problems)
     if problems:
         raise InputError(problems)
     return Network._checked(scenario, **tables)
@@ -591,6 +592,24 @@ def _check_options(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refe
     _report(problems, source, "option", raw, "options", options,
             _duplicated(options, ["facility", "option"], bad),
             lambda i: f"facility {facility[i]!r} has option {option[i]!r} more than once")
+
+
+def _check_contents(tables: dict[str, pd.DataFrame], raw: RawInput,
+                    problems: list[Problem]) -> None:
+    """Storage and tanker extensions: what a store holds at the start, and the safety stock
+    it keeps, fit in it (docs/model.md: a store of capacity 0 is no store at all)."""
+    for name, content, capacity in (("hospitals", "initial_stock_m3", "stock_capacity_m3"),
+                                    ("hospitals", "safety_stock_m3", "stock_capacity_m3"),
+                                    ("hospitals", "initial_lox_m3", "lox_tank_m3"),
+                                    ("producers", "initial_tank_m3", "tank_capacity_m3")):
+        frame = tables[name]
+        if not len(frame):
+            continue
+        value, room = frame[content].to_numpy(float), frame[capacity].to_numpy(float)
+        over = np.flatnonzero(value > room)
+        _report(problems, raw.sources.get(name, TABLES[name].file), content, raw, name, frame,
+                over, lambda i, v=value, r=room, c=capacity:
+                f"is {v[i]:g}, above {c} {r[i]:g}")
 
 
 def _check_availability(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _References,

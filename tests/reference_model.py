@@ -1,11 +1,17 @@
-"""An independent, deliberately simple implementation of MODEL.md's canonical model.
+"""An independent, deliberately simple implementation of the model of docs/model.md.
 
 This is the yardstick the cross-check tests hold o2opt against. It shares no code with
 o2opt: it reads a scenario folder with plain pandas and tomllib, applies the defaults of
-MODEL.md itself, writes the model out variable by variable and constraint by constraint
-(with the plain "weak" linking ``x <= capacity * y``), and solves it with
-:func:`scipy.optimize.milp` (HiGHS). It is meant for small instances and for reading, not
-for speed: the tables are walked with Python loops on purpose.
+docs/input.md itself, writes the model out variable by variable and constraint by
+constraint (with the plain "weak" linking ``x <= capacity * y``, every arc on every day,
+none of o2opt's reductions except where the docs make them part of the model), and solves
+it with :func:`scipy.optimize.milp` (HiGHS). It is meant for small instances and for
+reading, not for speed: the tables are walked with Python loops on purpose.
+
+Every extension of docs/model.md is here, each switched on as the docs say: availability
+factors, hospital stock with a soft safety stock and producer tanks (storage), liquid
+oxygen by tanker, trucks, cylinder fleets, single sourcing, minimum service shares per
+hospital and region, and the lexicographic objective (two solves).
 
 Usage::
 
@@ -20,6 +26,7 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -29,7 +36,7 @@ from scipy.sparse import coo_array
 
 EARTH_RADIUS_KM = 6371.0088
 
-#: MODEL.md ``[model]`` keys and their defaults (``None``: not given).
+#: docs/input.md ``[model]`` keys and their defaults (``None``: not given).
 MODEL_DEFAULTS: dict[str, Any] = {
     "horizon_days": 1,
     "cylinder_m3": 6.8,
@@ -44,24 +51,48 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "max_new_sites": None,
     "integer_cylinders": False,
     "routes_only": False,
+    # extensions (docs/model.md, "Extension: ..."), all off by default
+    "single_source": False,
+    "truck_speed_km_h": 40.0,
+    "working_hours_day": 8.0,
+    "hospital_dwell_days": 1.0,
+    "cylinder_loss_rate": 0.0,
+    "tanker_unload_days": 0.25,
+    "cost_per_truck_km": 0.0,
+    "integer_trucks": False,
+    "min_service_share": 0.0,
+    "region_min_service_share": 0.0,
+    "objective": "cost",
     "solver": None,
     "time_limit_s": None,
     "mip_gap": None,
     "threads": None,
 }
 
-#: Per table: required columns, and optional columns with their MODEL.md defaults.
+INF = math.inf
+#: Per filling-point table: the extension columns of docs/input.md and their defaults.
+_FILLING_POINT = {"fleet_cylinders": INF, "trucks": INF, "truck_capacity_cyl": math.nan,
+                  "truck_trips_day": 1.0}
+
+#: Per table: required columns, and optional numeric columns with their defaults.
 TABLES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "hospitals": (["id", "lat", "lon", "demand_m3_day"],
-                  {"onsite_m3_day": 0.0, "priority": 1.0}),
+                  {"onsite_m3_day": 0.0, "priority": 1.0, "stock_capacity_m3": 0.0,
+                   "initial_stock_m3": 0.0, "safety_stock_m3": 0.0, "lox_tank_m3": 0.0,
+                   "vaporiser_m3_day": INF, "initial_lox_m3": 0.0,
+                   "min_service_share": math.nan}),
     "demand": (["hospital", "day", "demand_m3"], {}),
-    "producers": (["id", "lat", "lon", "capacity_m3_day"], {"cost_per_m3": 0.0}),
-    "stations": (["id", "lat", "lon", "fill_capacity_cyl_day"], {"fill_cost_per_cyl": 0.0}),
+    "producers": (["id", "lat", "lon", "capacity_m3_day"],
+                  {"cost_per_m3": 0.0, "tank_capacity_m3": 0.0, "initial_tank_m3": 0.0,
+                   "tankers": 0.0, "tanker_capacity_m3": math.nan}),
+    "stations": (["id", "lat", "lon", "fill_capacity_cyl_day"],
+                 {"fill_cost_per_cyl": 0.0, **_FILLING_POINT}),
     "candidates": (["id", "lat", "lon", "capacity_m3_day", "fixed_cost"],
-                   {"cost_per_m3": 0.0, "fill_capacity_cyl_day": math.inf}),
+                   {"cost_per_m3": 0.0, "fill_capacity_cyl_day": INF, **_FILLING_POINT}),
     "routes": (["origin", "destination"], {"distance_km": math.nan, "cost_per_unit": math.nan}),
+    "availability": (["facility", "day", "capacity_factor"], {}),
 }
-TEXT_COLUMNS = {"id", "hospital", "origin", "destination"}
+TEXT_COLUMNS = {"id", "hospital", "origin", "destination", "facility", "region"}
 
 
 @dataclass
@@ -70,7 +101,9 @@ class ReferenceResult:
 
     ``status`` is ``"optimal"``, ``"infeasible"`` or ``"other"`` (scipy's message is in
     ``message``); the other fields are ``None``/empty unless optimal. ``unmet`` is the
-    (hospital x day) array of unmet m³, ``net_demand`` the (hospital x day) net demand.
+    (hospital x day) array of the unmet variables (m³), ``net_demand`` the (hospital x day)
+    net demand. ``stages`` has ``weighted_unmet_m3`` and ``cost`` for the lexicographic
+    objective.
     """
 
     status: str
@@ -80,6 +113,7 @@ class ReferenceResult:
     unmet: np.ndarray | None = None
     net_demand: np.ndarray | None = None
     message: str = ""
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -107,6 +141,9 @@ def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
                 frame[column] = default
             frame[column] = frame[column].astype(float).fillna(default)
         tables[name] = frame
+    hospitals = tables["hospitals"]
+    hospitals["region"] = (hospitals["region"].fillna("").astype(str).str.strip()
+                           if "region" in hospitals else "")
 
     model = dict(MODEL_DEFAULTS)
     toml = folder / "scenario.toml"
@@ -196,7 +233,11 @@ class _Problem:
     def constraint(self, terms: dict[int, float], lo: float, hi: float) -> None:
         self.rows.append((terms, lo, hi))
 
-    def solve(self, mip_rel_gap: float) -> Any:
+    def solve(self, mip_rel_gap: float, cost: list[float] | None = None) -> Any:
+        if not self.cost:  # no variable: feasible when every row holds at 0
+            ok = all(lo <= 0 <= hi for _, lo, hi in self.rows)
+            return SimpleNamespace(status=0 if ok else 2, fun=0.0, x=np.zeros(0),
+                                   message="no variables")
         r, c, v = [], [], []
         for i, (terms, _, _) in enumerate(self.rows):
             for j, coef in terms.items():
@@ -209,19 +250,39 @@ class _Problem:
             constraints.append(LinearConstraint(matrix.tocsr(),
                                                 [lo for _, lo, _ in self.rows],
                                                 [hi for _, _, hi in self.rows]))
-        return milp(np.array(self.cost), integrality=np.array(self.integer),
+        return milp(np.array(self.cost if cost is None else cost),
+                    integrality=np.array(self.integer),
                     bounds=Bounds(np.zeros(len(self.cost)), np.array(self.upper)),
                     constraints=constraints, options={"mip_rel_gap": mip_rel_gap})
 
 
+def availability(tables: dict[str, pd.DataFrame], days: int) -> dict[tuple[str, int], float]:
+    """``{(facility, day): capacity_factor}``; a facility-day not listed is 1 (use ``.get``).
+    Rows for days at or beyond the horizon are ignored."""
+    return {(r.facility, int(r.day)): float(r.capacity_factor)
+            for r in tables["availability"].itertuples() if int(r.day) < days}
+
+
+def _ceil(x: float) -> float:
+    return float(math.ceil(x - 1e-9))
+
+
+def _floor(x: float) -> float:
+    return float(math.floor(x + 1e-9)) if math.isfinite(x) else x
+
+
 def solve_tables(tables: dict[str, pd.DataFrame], model: dict[str, Any], *,
                  mip_rel_gap: float = 1e-9) -> ReferenceResult:
-    """Build and solve the canonical model of MODEL.md for tables read by :func:`read_folder`."""
+    """Build and solve the model of docs/model.md, with every extension the tables and
+    keys switch on, for tables read by :func:`read_folder`."""
     H, P, S, C = (tables[k] for k in ("hospitals", "producers", "stations", "candidates"))
     routes = tables["routes"]
-    days = range(int(model["horizon_days"]))
+    n_days = int(model["horizon_days"])
+    days = range(n_days)
     cyl_m3 = float(model["cylinder_m3"])
+    penalty = float(model["unmet_penalty_per_m3"])
     d = net_demand(tables, model)
+    a = availability(tables, n_days)
 
     fillers = pd.concat([S[["id", "lat", "lon"]], C[["id", "lat", "lon"]]])
     cylinder_arcs = arcs(fillers, H, routes, model, model["cost_per_cylinder_km"],
@@ -229,68 +290,241 @@ def solve_tables(tables: dict[str, pd.DataFrame], model: dict[str, Any], *,
     bulk_arcs = arcs(P, S, routes, model, model["bulk_cost_per_m3_km"], None)
     station = {s.id: s for s in S.itertuples()}
     candidate = {c.id: c for c in C.itertuples()}
+    filler = {**station, **candidate}
     producer = {p.id: p for p in P.itertuples()}
+    hospital = {h.id: h for h in H.itertuples()}
+    row_of = {h.id: i for i, h in enumerate(H.itertuples())}
+
+    # extension switches (docs/model.md: each is "off unless ...")
+    stocked = [h.id for h in H.itertuples() if h.stock_capacity_m3 > 0]
+    tank_producers = {p.id for p in P.itertuples() if p.tank_capacity_m3 > 0}
+    tanker_producers = [p.id for p in P.itertuples() if p.tankers > 0]
+    lox_hospitals = [h.id for h in H.itertuples() if h.lox_tank_m3 > 0]
+    if not tanker_producers or not lox_hospitals:
+        tanker_producers, lox_hospitals = [], []
+
+    def factor(facility: str, t: int) -> float:
+        return a.get((facility, t), 1.0)
+
+    def kappa(f: str, t: int) -> float:
+        """Filling point f's capacity in cylinders on day t (item 2 of "What o2opt builds",
+        availability factor included)."""
+        if f in station:
+            return factor(f, t) * station[f].fill_capacity_cyl_day
+        c = candidate[f]
+        return factor(f, t) * min(c.capacity_m3_day / cyl_m3, c.fill_capacity_cyl_day)
+
+    def n_bar(f: str, h: str, t: int) -> float:
+        """The flow cap of item 2 (with hospital stock: demand plus stock capacity)."""
+        cover = d[row_of[h], t] + (hospital[h].stock_capacity_m3 if h in stocked else 0.0)
+        if model["integer_cylinders"]:
+            return min(_ceil(cover / cyl_m3), _floor(kappa(f, t)))
+        return min(cover / cyl_m3, kappa(f, t))
 
     lp = _Problem()
-    # y[c]: open candidate c (binary).
+    # y[c]: open candidate c (binary)
     y = {c.id: lp.variable(c.fixed_cost, upper=1.0, integer=True) for c in C.itertuples()}
-    # Variables, and for each constraint the variables it sums over.
+    # n[f,h,t] cylinders on every arc and day, q[p,s,t] bulk m3 on every bulk arc and day
+    n: dict[tuple[str, str, int], int] = {}
     into_hospital = defaultdict(list)  # (h, t) -> cylinder variables delivered to h
     out_of_filler = defaultdict(list)  # (f, t) -> cylinder variables filled at f
     into_station = defaultdict(list)  # (s, t) -> bulk variables into s
-    out_of_producer = defaultdict(list)  # (p, t) -> bulk variables out of p
-    u = {}  # (h, t) -> unmet m3 variable
+    shipped = defaultdict(list)  # (p, t) -> m3 variables leaving p (bulk and tanker loads)
     for t in days:
         for (f, h), (_, transport) in cylinder_arcs.items():
             if f in station:
                 cost = transport + station[f].fill_cost_per_cyl
             else:
                 cost = transport + cyl_m3 * candidate[f].cost_per_m3
-            j = lp.variable(cost, integer=bool(model["integer_cylinders"]))  # n[f,h,t]
+            j = lp.variable(cost, integer=bool(model["integer_cylinders"]))
+            n[f, h, t] = j
             into_hospital[h, t].append(j)
             out_of_filler[f, t].append(j)
         for (p, s), (_, transport) in bulk_arcs.items():
-            j = lp.variable(transport + producer[p].cost_per_m3)  # q[p,s,t]
+            j = lp.variable(transport + producer[p].cost_per_m3)
             into_station[s, t].append(j)
-            out_of_producer[p, t].append(j)
-        for hosp in H.itertuples():
-            upper = math.inf if model["allow_unmet"] else 0.0
-            u[hosp.id, t] = lp.variable(model["unmet_penalty_per_m3"] * hosp.priority, upper)
+            shipped[p, t].append(j)
+
+    # u[h,t] unmet m3: unbounded in the canonical model (o2opt's bound u <= d does not
+    # change the optimum); equity: at most (1 - share) d; a stocked hospital has u only on
+    # days with demand, at most d (storage extension)
+    u: dict[tuple[str, int], int] = {}
+    if model["allow_unmet"]:
+        for t in days:
+            for i, hosp in enumerate(H.itertuples()):
+                upper = INF
+                share = model["min_service_share"] if math.isnan(hosp.min_service_share) \
+                    else hosp.min_service_share
+                if share > 0:
+                    upper = (1 - share) * d[i, t]
+                if hosp.id in stocked:
+                    if d[i, t] <= 0:
+                        continue
+                    upper = min(upper, d[i, t])
+                u[hosp.id, t] = lp.variable(penalty * hosp.priority, upper)
+
+    # demand rows as [terms, lower bound], so that the extensions can add their terms
+    demand = {(h, t): [dict.fromkeys(into_hospital[h, t], cyl_m3), d[row_of[h], t]]
+              for t in days for h in H["id"]}
+    for (h, t), j in u.items():
+        demand[h, t][0][j] = 1.0
+
+    # storage: hospital stock s[h,t] in [0, capacity]; safety shortfall e[h,t] priced like
+    # unmet demand, with s + e >= safety stock
+    for h in stocked:
+        hosp = hospital[h]
+        s_var = [lp.variable(0.0, upper=hosp.stock_capacity_m3) for _ in days]
+        for t in days:
+            demand[h, t][0][s_var[t]] = -1.0
+            if t == 0:
+                demand[h, t][1] -= hosp.initial_stock_m3  # s[h,-1] = initial stock
+            else:
+                demand[h, t][0][s_var[t - 1]] = 1.0
+            if hosp.safety_stock_m3 > 0:
+                e = lp.variable(penalty * hosp.priority)
+                lp.constraint({s_var[t]: 1.0, e: 1.0}, hosp.safety_stock_m3, INF)
+
+    # tankers: loads b[p,h,t] (m3 gas), tank content l[h,t], vaporised gas v[h,t]
+    tanker_time = defaultdict(dict)  # (p, t) -> {b: days one m3 keeps a tanker busy}
+    for h in lox_hospitals:
+        hosp = hospital[h]
+        lox = [lp.variable(0.0, upper=hosp.lox_tank_m3) for _ in days]
+        vap = [lp.variable(0.0, upper=hosp.vaporiser_m3_day) for _ in days]
+        for t in days:
+            demand[h, t][0][vap[t]] = 1.0
+            # l[h,t] <= l[h,t-1] + sum_p b[p,h,t] - v[h,t], l[h,-1] = initial
+            balance = {lox[t]: 1.0, vap[t]: 1.0}
+            if t > 0:
+                balance[lox[t - 1]] = -1.0
+            for p in tanker_producers:
+                prod = producer[p]
+                km = model["circuity"] * haversine_km(prod.lat, prod.lon, hosp.lat, hosp.lon)
+                b = lp.variable(model["bulk_cost_per_m3_km"] * km + prod.cost_per_m3)
+                balance[b] = -1.0
+                shipped[p, t].append(b)
+                tanker_time[p, t][b] = (2 * km / (model["truck_speed_km_h"]
+                                                  * model["working_hours_day"])
+                                        + model["tanker_unload_days"])
+            lp.constraint(balance, -INF, hosp.initial_lox_m3 if t == 0 else 0.0)
+    for p in tanker_producers:
+        prod = producer[p]
+        for t in days:  # sum_h tau b <= tankers x load
+            lp.constraint(tanker_time[p, t], -INF, prod.tankers * prod.tanker_capacity_m3)
+
+    for terms, lower in demand.values():
+        # v sum_f n + u (+ stock drawn, + vaporised) >= d
+        lp.constraint(terms, lower, INF)
 
     for t in days:
-        for i, hosp in enumerate(H.itertuples()):
-            # demand: cylinder_m3 * sum_f n[f,h,t] + u[h,t] >= d[h,t]
-            terms = dict.fromkeys(into_hospital[hosp.id, t], cyl_m3)
-            terms[u[hosp.id, t]] = 1.0
-            lp.constraint(terms, d[i, t], math.inf)
         for s in S.itertuples():
             out = out_of_filler[s.id, t]
-            # station fill: sum_h n[s,h,t] <= fill_capacity_cyl_day[s]
-            lp.constraint(dict.fromkeys(out, 1.0), -math.inf, s.fill_capacity_cyl_day)
+            # station fill: sum_h n[s,h,t] <= a K_s
+            lp.constraint(dict.fromkeys(out, 1.0), -INF,
+                          factor(s.id, t) * s.fill_capacity_cyl_day)
             # station supply: cylinder_m3 * sum_h n[s,h,t] - sum_p q[p,s,t] <= 0
             terms = dict.fromkeys(out, cyl_m3)
             terms.update(dict.fromkeys(into_station[s.id, t], -1.0))
-            lp.constraint(terms, -math.inf, 0.0)
-        for p in P.itertuples():
-            # producer: sum_s q[p,s,t] <= capacity_m3_day[p]
-            lp.constraint(dict.fromkeys(out_of_producer[p.id, t], 1.0), -math.inf,
-                          p.capacity_m3_day)
+            lp.constraint(terms, -INF, 0.0)
         for c in C.itertuples():
             out = out_of_filler[c.id, t]
-            # candidate: cylinder_m3 * sum_h n[c,h,t] - capacity * y[c] <= 0
+            # candidate: cylinder_m3 * sum_h n[c,h,t] - a capacity * y[c] <= 0
             terms = dict.fromkeys(out, cyl_m3)
-            terms[y[c.id]] = -c.capacity_m3_day
-            lp.constraint(terms, -math.inf, 0.0)
+            terms[y[c.id]] = -factor(c.id, t) * c.capacity_m3_day
+            lp.constraint(terms, -INF, 0.0)
             if math.isfinite(c.fill_capacity_cyl_day):
-                # candidate fill: sum_h n[c,h,t] - fill_capacity * y[c] <= 0
                 terms = dict.fromkeys(out, 1.0)
-                terms[y[c.id]] = -c.fill_capacity_cyl_day
-                lp.constraint(terms, -math.inf, 0.0)
+                terms[y[c.id]] = -factor(c.id, t) * c.fill_capacity_cyl_day
+                lp.constraint(terms, -INF, 0.0)
+
+    # producers: sum q (+ tanker loads) <= a Q, or through the tank when it has one
+    for p in P.itertuples():
+        if p.id in tank_producers:
+            tank = [lp.variable(0.0, upper=p.tank_capacity_m3) for _ in days]
+            for t in days:
+                made = lp.variable(0.0, upper=factor(p.id, t) * p.capacity_m3_day)
+                # shipped - g_t - i_{t-1} + i_t <= 0, i_{-1} = initial tank
+                terms = dict.fromkeys(shipped[p.id, t], 1.0)
+                terms[made] = -1.0
+                terms[tank[t]] = 1.0
+                if t > 0:
+                    terms[tank[t - 1]] = -1.0
+                lp.constraint(terms, -INF, p.initial_tank_m3 if t == 0 else 0.0)
+        else:
+            for t in days:
+                lp.constraint(dict.fromkeys(shipped[p.id, t], 1.0), -INF,
+                              factor(p.id, t) * p.capacity_m3_day)
+
     if model["budget"] is not None and len(C):
-        lp.constraint({y[c.id]: c.fixed_cost for c in C.itertuples()}, -math.inf,
-                      model["budget"])
+        lp.constraint({y[c.id]: c.fixed_cost for c in C.itertuples()}, -INF, model["budget"])
     if model["max_new_sites"] is not None and len(C):
-        lp.constraint(dict.fromkeys(y.values(), 1.0), -math.inf, model["max_new_sites"])
+        lp.constraint(dict.fromkeys(y.values(), 1.0), -INF, model["max_new_sites"])
+
+    # single sourcing: z[f,h] binary per arc; n <= n_bar z; sum_f z <= 1; z[c,h] <= y[c]
+    if model["single_source"]:
+        z = {arc: lp.variable(0.0, upper=1.0, integer=True) for arc in cylinder_arcs}
+        for (f, h), j in z.items():
+            for t in days:
+                lp.constraint({n[f, h, t]: 1.0, j: -n_bar(f, h, t)}, -INF, 0.0)
+            if f in candidate:
+                lp.constraint({j: 1.0, y[f]: -1.0}, -INF, 0.0)
+        for h in H["id"]:
+            lp.constraint({j: 1.0 for (f, hh), j in z.items() if hh == h}, -INF, 1.0)
+
+    # fleet: cylinders away (turnaround weights, cyclic) plus those lost so far <= fleet
+    for f, point in filler.items():
+        if not math.isfinite(point.fleet_cylinders):
+            continue
+        for t in days:
+            terms: dict[int, float] = defaultdict(float)
+            for (ff, h), (km, _) in cylinder_arcs.items():
+                if ff != f:
+                    continue
+                tau = (2 * km / (model["truck_speed_km_h"] * model["working_hours_day"])
+                       + model["hospital_dwell_days"])
+                for k in range(math.ceil(tau)):
+                    terms[n[f, h, (t - k) % n_days]] += min(1.0, tau - k)
+                for earlier in range(t):
+                    terms[n[f, h, earlier]] += model["cylinder_loss_rate"]
+            lp.constraint(dict(terms), -INF, point.fleet_cylinders)
+
+    # trucks: trips k[f,h,t] carry the cylinders; a day's trips are limited
+    for f, point in filler.items():
+        if not math.isfinite(point.trucks):
+            continue
+        for t in days:
+            trips = {}
+            for (ff, h), (km, _) in cylinder_arcs.items():
+                if ff != f:
+                    continue
+                k = lp.variable(model["cost_per_truck_km"] * 2 * km,
+                                integer=bool(model["integer_trucks"]))
+                trips[k] = 1.0
+                load = point.truck_capacity_cyl if point.trucks > 0 else 0.0
+                lp.constraint({n[f, h, t]: 1.0, k: -load}, -INF, 0.0)
+            lp.constraint(trips, -INF, point.trucks * point.truck_trips_day)
+
+    # equity: per region and day, sum u <= (1 - share) sum d
+    share = model["region_min_service_share"]
+    if share > 0 and u:
+        for region, members in H.groupby("region"):
+            if region == "":
+                continue
+            for t in days:
+                terms = {u[h, t]: 1.0 for h in members["id"] if (h, t) in u}
+                total = sum(d[row_of[h], t] for h in members["id"])
+                lp.constraint(terms, -INF, (1 - share) * total)
+
+    stages: dict[str, float] = {}
+    if model["objective"] == "lexicographic":
+        weights = [0.0] * len(lp.cost)
+        for (h, _), j in u.items():
+            weights[j] = hospital[h].priority
+        first = lp.solve(mip_rel_gap, cost=weights)
+        if first.status == 0:
+            best = float(first.fun)
+            stages["weighted_unmet_m3"] = best
+            lp.constraint({j: w for j, w in enumerate(weights) if w}, -INF,
+                          best + 1e-7 * max(1.0, best))
 
     res = lp.solve(mip_rel_gap)
     if res.status == 2:
@@ -298,10 +532,14 @@ def solve_tables(tables: dict[str, pd.DataFrame], model: dict[str, Any], *,
     if res.status != 0:
         return ReferenceResult("other", net_demand=d, message=res.message)
     x = res.x
-    unmet = np.array([[x[u[h, t]] for t in days] for h in H["id"]]).reshape(len(H), len(days))
+    unmet = np.array([[x[u[h, t]] if (h, t) in u else 0.0 for t in days] for h in H["id"]])
+    unmet = unmet.reshape(len(H), n_days)
     opened = [c for c, j in y.items() if x[j] > 0.5]
+    if stages:
+        stages["cost"] = float(res.fun)
     return ReferenceResult("optimal", objective=float(res.fun), total_unmet=float(unmet.sum()),
-                           opened=opened, unmet=unmet, net_demand=d, message=res.message)
+                           opened=opened, unmet=unmet, net_demand=d, message=res.message,
+                           stages=stages)
 
 
 def solve_folder(folder: str | Path, *, mip_rel_gap: float = 1e-9) -> ReferenceResult:

@@ -54,3 +54,31 @@ def test_turnaround_longer_than_the_horizon():
     # days, wrapped), so 10 cylinders carry 10 / 1.5 deliveries in total
     sol = o2opt.optimize(fleet_network(10, 320.0, 2))
     assert sol.deliveries["cylinders"].sum() == pytest.approx(10 / 1.5)
+
+
+def test_fleet_limited_point_without_delivery_arcs():
+    # regression: S2 has a fleet but is beyond max_delivery_km of every hospital, while S1
+    # has an arc; the fleet rows of S2 are empty and the model is the one without S2's fleet
+    s = pd.DataFrame({"id": ["S1", "S2"], "lat": [33.1, 40.0], "lon": [44.0, 44.0],
+                      "fill_capacity_cyl_day": [100.0, 100.0], "fill_cost_per_cyl": [2.0, 2.0],
+                      "fleet_cylinders": [float("inf"), 5.0]})
+    for loss in (0.0, 0.5):
+        net = network(stations=s, routes=pd.DataFrame(
+            {"origin": ["S1", "P1"], "destination": ["H1", "S1"],
+             "distance_km": [10.0, 100.0]}), routes_only=True, horizon_days=2,
+            max_delivery_km=50.0, cylinder_loss_rate=loss)
+        check(net, 2 * 72.6)
+
+
+def test_command_line_fleet_point_without_arcs_writes_a_plan(tmp_path):
+    # regression: exit 1 and no summary.json ("need at least one array to concatenate")
+    import json
+
+    from o2opt.cli import main
+
+    s = pd.DataFrame({"id": ["S1", "S2"], "lat": [33.1, 40.0], "lon": [44.0, 44.0],
+                      "fill_capacity_cyl_day": [100.0, 100.0], "fill_cost_per_cyl": [2.0, 2.0],
+                      "fleet_cylinders": [float("inf"), 5.0]})
+    folder = network(stations=s, routes=None, max_delivery_km=50.0).to_folder(tmp_path / "s")
+    assert main(["solve", str(folder), "--out", str(tmp_path / "out"), "-q"]) == 0
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["status"] == "optimal"

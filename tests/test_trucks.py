@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_model import check, network
@@ -39,3 +40,10 @@ def test_trucks_off_is_canonical_and_capacity_is_required(tmp_path):
         "id,lat,lon,fill_capacity_cyl_day,trucks\nS1,33.1,44.0,100,2\n")
     with pytest.raises(o2opt.InputError, match="truck_capacity_cyl.*required where trucks"):
         o2opt.read_network(folder)
+
+
+def test_no_trucks_needs_no_truck_capacity():
+    # regression: trucks = 0 without truck_capacity_cyl put NaN coefficients in the model;
+    # no trucks means no deliveries from S1: all 68 m3 unmet
+    sol = check(trucks(0, float("nan"), 1), 68_000.0, unmet_m3=68.0)
+    assert np.isfinite(sol.model.a_val).all()

@@ -59,6 +59,8 @@ def add_rows(ctx: Context) -> None:
             r.append(base[on] + later)
             c.append(cols[on])
             w.append(np.full(int(on.sum()), sc.cylinder_loss_rate))
+    if not sum(len(x) for x in c):  # limited points without a delivery arc: rows of 0 <= V
+        return
     # a turnaround longer than the horizon wraps onto the same row: add those weights up
     pairs, where = np.unique(np.stack([np.concatenate(r), np.concatenate(c)]), axis=1,
                              return_inverse=True)

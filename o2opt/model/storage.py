@@ -1,8 +1,11 @@
 r"""Storage extension: hospital cylinder stock and producers' liquid-oxygen tanks.
 
-Hospital stock :math:`s_{ht}` (m³, end of day; between the safety stock and the stock
-capacity) adds :math:`s_{h,t-1} - s_{ht}` to the demand row, the initial stock standing for
-:math:`s_{h,-1}`. A producer with a tank gets production :math:`g_{pt} \le a_{pt} Q_p` and
+Hospital stock :math:`s_{ht}` (m³, end of day; between 0 and the stock capacity) adds
+:math:`s_{h,t-1} - s_{ht}` to the demand row, the initial stock standing for
+:math:`s_{h,-1}`. The safety stock is a soft target: the shortfall
+:math:`e_{ht} \ge \text{safety}_h - s_{ht}` costs the unmet penalty :math:`\pi w_h` per m³
+and day, so a stock that starts below it, or must be drawn in a shortage, never makes the
+model infeasible. A producer with a tank gets production :math:`g_{pt} \le a_{pt} Q_p` and
 tank content :math:`i_{pt}`, and ships :math:`\sum_s q_{pst} \le g_{pt} + i_{p,t-1} - i_{pt}`.
 Off unless ``stock_capacity_m3`` or ``tank_capacity_m3`` is positive somewhere.
 """
@@ -33,9 +36,15 @@ def add_columns(ctx: Context) -> None:
     net, n_days = ctx.network, ctx.n_days
     stocked = np.flatnonzero(stock_capacity(net) > 0)
     s_h, s_day = np.repeat(stocked, n_days), np.tile(np.arange(n_days), len(stocked))
+    ctx.col["s"] = ctx.columns.add("s", len(s_h), upper=stock_capacity(net)[s_h])
+    # e: the safety-stock shortfall of a stocked hospital with a safety stock, per day
     safety = net.hospitals["safety_stock_m3"].to_numpy(float)
-    ctx.col["s"] = ctx.columns.add("s", len(s_h), lower=safety[s_h],
-                                   upper=stock_capacity(net)[s_h])
+    kept = safety[s_h] > 0
+    e_h = s_h[kept]
+    priority = net.hospitals["priority"].to_numpy(float)
+    ctx.col["e"] = ctx.columns.add("e", len(e_h), upper=safety[e_h],
+                                   unmet_penalty=ctx.sc.unmet_penalty_per_m3 * priority[e_h])
+    ctx.index.update(e_hospital=e_h, e_day=s_day[kept], e_of_s=np.flatnonzero(kept))
     tanks = np.flatnonzero(has_tank(net))
     g_p, g_day = np.repeat(tanks, n_days), np.tile(np.arange(n_days), len(tanks))
     cap = net.producers["capacity_m3_day"].to_numpy(float)
@@ -65,6 +74,12 @@ def _hospital_stock(ctx: Context) -> None:
     first = s_day == 0
     initial = ctx.network.hospitals["initial_stock_m3"].to_numpy(float)
     ctx.rows.shift_lower("demand", row_of[s_h[first] * n_days], -initial[s_h[first]])
+    e, e_of_s = ctx.col["e"], ctx.index["e_of_s"]
+    safety = ctx.network.hospitals["safety_stock_m3"].to_numpy(float)
+    ctx.rows.add("safety_stock", len(e), safety[ctx.index["e_hospital"]], np.inf, [
+        (np.arange(len(e)), s[e_of_s], 1.0),
+        (np.arange(len(e)), e, 1.0),
+    ])
 
 
 def _producer_tanks(ctx: Context) -> None:

@@ -29,9 +29,11 @@ def add_rows(ctx: Context) -> None:
         return
     k_of, n_days = ctx.index["k_of_n"], ctx.n_days
     f = ctx.n_f[k_of]
+    # a point with no trucks needs no truck_capacity_cyl: its trips are 0, and so are its loads
+    load = np.nan_to_num(ctx.per_filler("truck_capacity_cyl"), nan=0.0)
     ctx.rows.add("truck_load", len(k), -np.inf, 0.0, [
         (np.arange(len(k)), ctx.col["n"][k_of], 1.0),
-        (np.arange(len(k)), k, -ctx.per_filler("truck_capacity_cyl")[f]),
+        (np.arange(len(k)), k, -load[f]),
     ])
     keys, row_of_k = np.unique(f * n_days + ctx.n_day[k_of], return_inverse=True)
     trips = (ctx.per_filler("trucks") * ctx.per_filler("truck_trips_day"))[keys // n_days]
