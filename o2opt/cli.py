@@ -22,6 +22,7 @@ from o2opt.network import Network
 from o2opt.optimize import optimize
 from o2opt.solution import Solution, check_result_folder
 from o2opt.solve import SOLVERS
+from o2opt.validate import check_solver_options
 
 __all__ = ["main", "run"]
 
@@ -235,12 +236,27 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The command-line name of each solver option.
+_OPTION_FLAGS = {"solver": "--solver", "backend": "--backend", "time_limit_s": "--time-limit",
+                 "mip_gap": "--mip-gap", "threads": "--threads"}
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Check the solver options as ``scenario.toml`` would (before anything is read)."""
+    checked = check_solver_options({k: getattr(args, k) for k in _OPTION_FLAGS},
+                                   source="command line", names=_OPTION_FLAGS)
+    for key, value in checked.items():
+        setattr(args, key, value)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
             network, _ = _load(args.folder)
             print(f"ok: {network!r}")
             return 0
+        if args.command in ("solve", "demo"):
+            _check_options(args)
         if args.command == "solve":
             network, load_s = _load(args.folder)
             return _solve_and_write(network, load_s, args.out, args, map_png=args.map,

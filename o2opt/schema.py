@@ -20,10 +20,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table", "markdown"]
+__all__ = ["FACILITY_TABLES", "MAX_THREADS", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table",
+           "markdown"]
 
 Dtype = Literal["str", "float", "int"]
 REQUIRED = object()  # sentinel: the column has no default
+#: Most solver threads accepted (HiGHS aborts the process on absurd counts such as 100000).
+MAX_THREADS = 256
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,8 @@ MODEL_KEYS: dict[str, ModelKey] = {
         ModelKey("mip_gap", "float", None, "relative MIP gap at which to stop", minimum=0,
                  optional=True),
         ModelKey("threads", "int", None, "solver threads, and how many independent days are "
-                 "solved at once (default: one per core)", positive=True, optional=True),
+                 f"solved at once, 1 to {MAX_THREADS} (default: one per core)", positive=True,
+                 maximum=MAX_THREADS, optional=True),
     )
 }
 

@@ -36,13 +36,14 @@ from o2opt.decompose import DayBlock, DaySplit, split_days
 from o2opt.errors import SolverError
 from o2opt.model.build import LinearModel
 from o2opt.model.matrix import dot
+from o2opt.validate import BACKENDS as BACKENDS
+from o2opt.validate import check_solver_options
 
 __all__ = ["PROVEN_GAP", "SOLVERS", "SolveResult", "solve"]
 
 log = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
-BACKENDS = ("highspy", "pulp")
 #: Relative MIP gap used when none is given, and the largest gap still called ``optimal``.
 PROVEN_GAP = 1e-6
 
@@ -75,7 +76,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     Parameters
     ----------
     solver : {"highs", "cbc"}, optional
-        Default: the scenario's ``solver`` (itself ``"highs"`` by default).
+        Default: the scenario's ``solver`` (itself ``"highs"`` by default). Every option is
+        checked by :func:`o2opt.validate.check_solver_options` (an
+        :class:`~o2opt.errors.InputError` when bad).
     backend : {"highspy", "pulp"}, optional
         How the model reaches the solver; default ``highspy`` for HiGHS, ``pulp`` for CBC.
     time_limit_s, mip_gap, threads : optional
@@ -98,12 +101,12 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     ('optimal', 'optimal', True)
     """
     sc = lm.network.scenario
-    solver = (solver or sc.solver).lower()
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
-    backend = backend or ("highspy" if solver == "highs" else "pulp")
-    if backend not in BACKENDS or (solver == "cbc" and backend == "highspy"):
-        raise SolverError(f"backend {backend!r} cannot run solver {solver!r}")
+    given = check_solver_options({"solver": solver or sc.solver, "backend": backend,
+                                  "time_limit_s": time_limit_s, "mip_gap": mip_gap,
+                                  "threads": threads})
+    solver, time_limit_s, mip_gap, threads = (given[k] for k in
+                                              ("solver", "time_limit_s", "mip_gap", "threads"))
+    backend = given["backend"] or ("highspy" if solver == "highs" else "pulp")
     time_limit_s = time_limit_s if time_limit_s is not None else sc.time_limit_s
     mip_gap = mip_gap if mip_gap is not None else (
         sc.mip_gap if sc.mip_gap is not None else PROVEN_GAP)

@@ -23,7 +23,7 @@ from o2opt.io import RawInput
 from o2opt.network import Network, Scenario
 from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
 
-__all__ = ["check", "check_model", "closest"]
+__all__ = ["check", "check_model", "check_solver_options", "closest"]
 
 log = logging.getLogger(__name__)
 
@@ -464,6 +464,8 @@ def _check_model(model: Mapping[str, Any], source: str, problems: list[Problem],
 
 def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     """``(converted value, None)``, or ``(None, what is wrong)``."""
+    if isinstance(value, np.generic):  # np.int64(3), np.float32(0.5), np.bool_(True)
+        value = value.item()
     if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "")):
         if spec.optional:
             return None, None
@@ -494,3 +496,76 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     if spec.maximum is not None and number > spec.maximum:
         return None, f"must be <= {spec.maximum:g}, got {value!r}"
     return number, None
+
+
+# --------------------------------------------------------------------------- solver options
+#: The solver options and the ``[model]`` keys that give their defaults.
+SOLVER_OPTIONS = ("solver", "backend", "time_limit_s", "mip_gap", "threads")
+BACKENDS = ("highspy", "pulp")
+
+
+def check_solver_options(options: Mapping[str, Any], *, source: str = "solver options",
+                         names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Validate solver options as ``scenario.toml`` validates the same ``[model]`` keys.
+
+    The one check behind every entry point: ``[model]`` in ``scenario.toml`` and
+    ``model=``, the command line's ``--solver``, ``--backend``, ``--time-limit``,
+    ``--mip-gap`` and ``--threads``, and :func:`o2opt.optimize` / :func:`o2opt.solve.solve`.
+    ``None`` means "not given" (the scenario's value applies). ``backend`` is
+    ``highspy`` or ``pulp``; ``highspy`` runs HiGHS only.
+
+    Parameters
+    ----------
+    options : mapping
+        Some of ``solver``, ``backend``, ``time_limit_s``, ``mip_gap``, ``threads``.
+    source : str
+        Where the options came from, for the problems (``"command line"``).
+    names : mapping, optional
+        The name of each option in that source (``{"threads": "--threads"}``).
+
+    Returns
+    -------
+    dict
+        The options converted (``threads`` an int, ``time_limit_s`` a float, ...).
+
+    Raises
+    ------
+    InputError
+        Listing every bad option.
+
+    Examples
+    --------
+    >>> check_solver_options({"threads": 2, "mip_gap": "1e-4"})
+    Traceback (most recent call last):
+    ...
+    o2opt.errors.InputError: 1 problem in the input:
+      - solver options, key mip_gap: must be a number, got '1e-4'
+    >>> check_solver_options({"threads": np.int64(2), "solver": "CBC"})
+    {'threads': 2, 'solver': 'cbc'}
+    """
+    names = names or {}
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        name = names.get(key, key)
+        if key not in SOLVER_OPTIONS:
+            problems.append(Problem(source, name, None,
+                                    f"unknown option{closest(key, SOLVER_OPTIONS)}"))
+        elif value is None:
+            out[key] = None
+        elif key == "backend":
+            text = str(value).strip().lower()
+            if text not in BACKENDS:
+                problems.append(Problem(source, name, None, f"must be one of "
+                                        f"{', '.join(BACKENDS)}, got {value!r}"))
+            out[key] = text
+        else:
+            out[key], error = _model_value(MODEL_KEYS[key], value)
+            if error:
+                problems.append(Problem(source, name, None, error))
+    if out.get("solver") == "cbc" and out.get("backend") == "highspy":
+        problems.append(Problem(source, names.get("backend", "backend"), None,
+                                "highspy runs HiGHS only; use backend pulp for cbc"))
+    if problems:
+        raise InputError(problems)
+    return out

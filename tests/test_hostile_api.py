@@ -1,0 +1,130 @@
+"""Hostile input to the Python API and the command line (issue 11, section 2): every bad
+value is an :class:`o2opt.InputError` (or a clear ``TypeError``), and the command exits 2
+with a clear message, no traceback and nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_model import network
+
+import o2opt
+from o2opt.schema import MAX_THREADS
+from o2opt.validate import check_solver_options
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "o2opt", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def assert_refused(proc: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit 2, a message naming ``words``, no traceback."""
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr, proc.stderr
+
+
+def hospitals(**columns) -> pd.DataFrame:
+    base = {"id": ["H1", "H2"], "lat": [33.3, 33.4], "lon": [44.4, 44.5],
+            "demand_m3_day": [50.0, 20.0]}
+    return pd.DataFrame({**base, **columns})
+
+
+# --------------------------------------------------------------------------- solver options
+BAD_OPTIONS = [
+    ({"threads": MAX_THREADS + 1}, "threads", f"<= {MAX_THREADS}"),
+    ({"threads": 100000}, "threads", f"<= {MAX_THREADS}"),
+    ({"threads": 0}, "threads", "> 0"),
+    ({"threads": -4}, "threads", "> 0"),
+    ({"threads": 2.5}, "threads", "whole number"),
+    ({"time_limit_s": -1.0}, "time_limit_s", "> 0"),
+    ({"time_limit_s": float("nan")}, "time_limit_s", "finite"),
+    ({"mip_gap": -1.0}, "mip_gap", ">= 0"),
+    ({"mip_gap": float("nan")}, "mip_gap", "finite"),
+    ({"mip_gap": "x"}, "mip_gap", "must be a number"),
+    ({"solver": "gurobi"}, "solver", "highs, cbc"),
+    ({"backend": "cplex"}, "backend", "highspy, pulp"),
+    ({"solver": "cbc", "backend": "highspy"}, "backend", "HiGHS only"),
+]
+
+
+@pytest.mark.parametrize(("options", "key", "words"), BAD_OPTIONS)
+def test_optimize_checks_solver_options(options, key, words):
+    with pytest.raises(o2opt.InputError, match=words) as err:
+        o2opt.optimize(network(), **options)
+    assert err.value.problems[0].column == key
+
+
+@pytest.mark.parametrize(("options", "key", "words"), BAD_OPTIONS[:9])
+def test_toml_and_options_are_one_check(options, key, words):
+    # the same value is refused with the same words in [model] and as an option
+    with pytest.raises(o2opt.InputError, match=words):
+        network().with_model(**options)
+    with pytest.raises(o2opt.InputError, match=words):
+        check_solver_options(options)
+
+
+def test_threads_at_the_limit_solve():
+    sol = o2opt.optimize(network(), threads=MAX_THREADS)
+    assert sol.status == "optimal"
+
+
+def test_optimize_a_path_says_read_it_first(tmp_path):
+    for value in (str(tmp_path), tmp_path):
+        with pytest.raises(TypeError, match="read_network"):
+            o2opt.optimize(value)
+    with pytest.raises(TypeError, match="takes a Network"):
+        o2opt.optimize(None)
+
+
+@pytest.mark.parametrize("option", [["--threads", "100000"], ["--threads", "0"],
+                                    ["--threads", "-4"], ["--time-limit", "-1"],
+                                    ["--time-limit", "nan"], ["--mip-gap", "-1"],
+                                    ["--mip-gap", "nan"]])
+def test_cli_refuses_bad_solver_options(tmp_path, option):
+    folder = network().to_folder(tmp_path / "scenario")
+    out = tmp_path / "out"
+    proc = run("solve", str(folder), "--out", str(out), *option)
+    assert_refused(proc, option[0])
+    assert not out.exists()
+
+
+def test_cli_demo_refuses_threads_beyond_the_limit(tmp_path):
+    out = tmp_path / "demo"
+    assert_refused(run("demo", "--out", str(out), "--threads", "100000"), "--threads", "256")
+    assert not out.exists()
+
+
+def test_toml_threads_beyond_the_limit_exits_2(tmp_path):
+    folder = network().to_folder(tmp_path / "scenario")
+    (folder / "scenario.toml").write_text("[model]\nthreads = 100000\n")
+    out = tmp_path / "out"
+    assert_refused(run("solve", str(folder), "--out", str(out)), "threads", "256")
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- numpy scalars
+NUMPY_MODEL = {"horizon_days": np.int64(3), "cylinder_m3": np.float32(6.5),
+               "allow_unmet": np.bool_(True), "integer_cylinders": np.bool_(False),
+               "threads": np.int32(2), "budget": np.float64(10.0)}
+
+
+def test_numpy_scalars_are_accepted_in_from_frames_and_with_model():
+    net = o2opt.from_frames(hospitals(), model=NUMPY_MODEL)
+    sc = net.scenario
+    assert (sc.horizon_days, sc.cylinder_m3, sc.allow_unmet, sc.threads) == (3, 6.5, True, 2)
+    assert type(sc.horizon_days) is int and type(sc.allow_unmet) is bool
+    again = o2opt.from_frames(hospitals()).with_model(**NUMPY_MODEL).scenario
+    assert again == sc
+    assert o2opt.optimize(net, threads=np.int64(1), mip_gap=np.float32(0.0)).status == "optimal"
+
+
+def test_numpy_bool_is_still_not_a_number():
+    with pytest.raises(o2opt.InputError, match="must be a number"):
+        o2opt.from_frames(hospitals(), model={"horizon_days": np.bool_(True)})
