@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from o2opt import __version__, datasets
-from o2opt.errors import InputError, OutputError, SolverError
+from o2opt.errors import InputError, OutputError, Problem, SolverError
 from o2opt.io import read_network
 from o2opt.network import Network
 from o2opt.optimize import optimize
@@ -214,15 +214,13 @@ def _no_huge_page_stalls() -> None:
 
 def _report(args: argparse.Namespace) -> int:
     """``o2opt report``: the HTML planning report of a result folder (issue 3)."""
-    import json
+    from o2opt.report import read_summary, report_folder
 
-    from o2opt.report import report_folder
-
+    _check_report_paths(args)
     scenario = args.scenario
-    summary = args.result / "summary.json"
-    if scenario is None and summary.is_file():
-        recorded = json.loads(summary.read_text(encoding="utf-8")).get("scenario")
-        scenario = Path(recorded) if recorded else None
+    recorded = read_summary(args.result).get("scenario")
+    if scenario is None and isinstance(recorded, str) and recorded:
+        scenario = Path(recorded)
     if scenario is None:
         print("o2opt: which scenario was solved? pass --scenario FOLDER", file=sys.stderr)
         return 2
@@ -247,6 +245,26 @@ def _check_options(args: argparse.Namespace) -> None:
                                    source="command line", names=_OPTION_FLAGS)
     for key, value in checked.items():
         setattr(args, key, value)
+
+
+def _check_report_paths(args: argparse.Namespace) -> None:
+    """``--html`` must name a file in an existing folder, ``--figures`` a folder."""
+    problems = []
+    html: Path = args.html
+    if html.is_dir():
+        problems.append(Problem("command line", "--html", None,
+                                f"{html} is a folder; give the HTML file to write"))
+    elif html.exists() and not html.is_file():
+        problems.append(Problem("command line", "--html", None, f"{html} is not a file"))
+    elif not html.parent.is_dir():
+        problems.append(Problem("command line", "--html", None,
+                                f"the folder {html.parent} does not exist"))
+    figures: Path | None = args.figures
+    if figures is not None and figures.exists() and not figures.is_dir():
+        problems.append(Problem("command line", "--figures", None,
+                                f"{figures} exists and is not a folder"))
+    if problems:
+        raise InputError(problems)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -128,3 +128,53 @@ def test_numpy_scalars_are_accepted_in_from_frames_and_with_model():
 def test_numpy_bool_is_still_not_a_number():
     with pytest.raises(o2opt.InputError, match="must be a number"):
         o2opt.from_frames(hospitals(), model={"horizon_days": np.bool_(True)})
+
+
+# --------------------------------------------------------------------------- o2opt report
+@pytest.fixture()
+def solved(tmp_path):
+    """A scenario folder and the result folder solved from it."""
+    folder = network().to_folder(tmp_path / "scenario")
+    o2opt.optimize(o2opt.read_network(folder)).to_folder(tmp_path / "res")
+    return folder, tmp_path / "res"
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"{not json", "is not valid JSON"),
+    (b"\xff\xfe\x00garbage", "is not UTF-8"),
+    (b"[1, 2, 3]", "must hold a JSON object, got a JSON list"),
+    (b'"text"', "got a JSON str"),
+])
+def test_report_on_a_corrupt_summary_exits_2(solved, tmp_path, capsys, content, words):
+    from o2opt.cli import main
+
+    folder, res = solved
+    (res / "summary.json").write_bytes(content)
+    html = tmp_path / "r.html"
+    for scenario in (["--scenario", str(folder)], []):
+        assert main(["report", str(res), "--html", str(html), "-q", *scenario]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "summary.json" in err, err
+    assert not html.exists()
+
+
+def test_report_on_a_missing_result_folder_says_so(solved, tmp_path):
+    folder, _ = solved
+    html = tmp_path / "r.html"
+    proc = run("report", str(tmp_path / "nothing"), "--html", str(html))
+    assert_refused(proc, "nothing", "does not exist")
+    assert "--scenario" not in proc.stderr  # not the misleading "which scenario?"
+    assert_refused(run("report", str(folder / "hospitals.csv"), "--html", str(html)),
+                   "is not a folder")
+    assert not html.exists()
+
+
+def test_report_html_pointing_at_a_folder_exits_2(solved, tmp_path):
+    folder, res = solved
+    (tmp_path / "dir").mkdir()
+    for html, words in ((tmp_path / "dir", "is a folder"),
+                        (tmp_path / "no" / "r.html", "does not exist")):
+        proc = run("report", str(res), "--scenario", str(folder), "--html", str(html))
+        assert_refused(proc, "--html", words)
+    assert list((tmp_path / "dir").iterdir()) == []
+    assert not (tmp_path / "no").exists()
