@@ -178,3 +178,61 @@ def test_report_html_pointing_at_a_folder_exits_2(solved, tmp_path):
         assert_refused(proc, "--html", words)
     assert list((tmp_path / "dir").iterdir()) == []
     assert not (tmp_path / "no").exists()
+
+
+# --------------------------------------------------------------------------- $ in ids
+DOLLAR = r"C$\frac$"
+
+
+def dollar_network(**model) -> o2opt.Network:
+    """Ids, names and regions that matplotlib would read as (broken) mathtext."""
+    return o2opt.from_frames(
+        pd.DataFrame({"id": ["H$1$", "H2"], "lat": [33.0, 33.5], "lon": [44.0, 44.5],
+                      "demand_m3_day": [68.0, 30.0], "region": [r"R$\frac$", "R$2"],
+                      "name": [r"$\sqrt$ hospital", "H2"]}),
+        producers=pd.DataFrame({"id": ["P$"], "lat": [34.0], "lon": [44.0],
+                                "capacity_m3_day": [40.0]}),
+        stations=pd.DataFrame({"id": [r"S$\x$"], "lat": [33.1], "lon": [44.0],
+                               "fill_capacity_cyl_day": [100.0]}),
+        candidates=pd.DataFrame({"id": [DOLLAR], "lat": [33.2], "lon": [44.2],
+                                 "capacity_m3_day": [500.0], "fixed_cost": [1000.0]}),
+        model={"horizon_days": 2, **model})
+
+
+def test_dollar_ids_draw_in_every_chart(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import o2opt.plot
+    from o2opt import charts
+    from o2opt.report import save_figures
+
+    sol = o2opt.optimize(dollar_network())
+    assert DOLLAR in sol.summary()["opened"]
+    names = save_figures(sol, tmp_path / "fig", boundaries=None)
+    assert {p.name for p in names} >= {"map.png", "gap.png", "cost.png", "daily.png",
+                                       "heatmap.png"}
+    # titles and credits given by the user are text too
+    boundaries = gpd.GeoDataFrame({"name": [r"R$\frac$"]}, crs="EPSG:4326",
+                                  geometry=[box(43.5, 32.5, 45.0, 34.0)])
+    boundaries.attrs["label"] = r"$\frac$ boundaries"
+    axes = [o2opt.plot.plot_map(sol, title=r"$\frac$ plan", credit=r"\frac$",
+                                boundaries=boundaries),
+            *(getattr(charts, f)(sol, title=DOLLAR) for f in
+              ("plot_gap_by_region", "plot_cost_breakdown", "plot_daily_unmet",
+               "plot_unmet_heatmap"))]
+    for i, ax in enumerate(axes):
+        charts.save_figure(ax, tmp_path / f"{i}.png")
+
+
+def test_dollar_ids_in_the_sweep_charts_and_on_resume(tmp_path):
+    folder = dollar_network().to_folder(tmp_path / "scenario")
+    out = tmp_path / "sweep"
+    args = ["sweep", str(folder), "--out", str(out), "--workers", "1", "--robust", "worst",
+            "--grid", "budget=0,1e6", "--grid", f"outage:{DOLLAR}=none,0"]
+    for _ in range(2):  # the second run resumes from the store and draws again
+        proc = run(*args)
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+        for name in ("pareto.png", "opening_frequency.png", "robust.png"):
+            assert (out / name).stat().st_size > 1000
