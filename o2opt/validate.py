@@ -219,6 +219,14 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(empty),
                 lambda i: "is empty")
         return pd.Series(text, index=frame.index, dtype=object), empty
+    given = values.notna().to_numpy(dtype=bool)
+    kind = _not_numeric(values) if given.any() else ""
+    if kind:  # every row is bad; the empty ones say nothing
+        _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(given),
+                lambda i: f"must be a number, got {kind}: {_shown(values.iloc[i])}")
+        empty = np.zeros(len(values)) if col.dtype == "int" else np.full(len(values), np.nan)
+        return (pd.Series(empty, index=frame.index, dtype=_dtype(col)),
+                np.ones(len(values), dtype=bool))
     if _is_text(values):
         blank, numbers, unparsed = _parse(_text(values, stripped), col.allow_inf)
     else:
@@ -268,6 +276,24 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         whole = ok & ~bad
         return pd.Series(np.where(whole, numbers, 0).astype(np.int64), index=frame.index), bad
     return pd.Series(numbers, index=frame.index, dtype=np.float64), bad
+
+
+def _shown(value: Any) -> str:
+    """``value`` as the user wrote it: ``True``, not ``np.True_``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _not_numeric(values: pd.Series) -> str:
+    """What a column of a type no number column takes holds ('' when it may hold numbers):
+    booleans (True is not 1 m3), complex numbers or categories."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "a category"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "a boolean"
+    if pd.api.types.is_complex_dtype(dtype):
+        return "a complex number"
+    return ""
 
 
 def _parse(text: np.ndarray, allow_inf: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

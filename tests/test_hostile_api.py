@@ -236,3 +236,71 @@ def test_dollar_ids_in_the_sweep_charts_and_on_resume(tmp_path):
         assert "Traceback" not in proc.stderr
         for name in ("pareto.png", "opening_frequency.png", "robust.png"):
             assert (out / name).stat().st_size > 1000
+
+
+# --------------------------------------------------------------------------- from_frames
+def test_from_frames_without_hospitals_is_an_input_error():
+    with pytest.raises(o2opt.InputError, match="hospitals.*is required") as err:
+        o2opt.from_frames(None)
+    assert err.value.problems[0].source == "hospitals (DataFrame)"
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    (np.array([50 + 0j, 20 + 1j]), "complex number"),
+    (np.array([True, False]), "boolean"),
+    (pd.array([True, False], dtype="boolean"), "boolean"),
+    (pd.Categorical([50.0, 20.0]), "category"),
+    (pd.Categorical(["50", "20"]), "category"),
+])
+def test_number_columns_refuse_booleans_complex_and_categories(values, kind):
+    with pytest.raises(o2opt.InputError, match=f"must be a number, got a {kind}") as err:
+        o2opt.from_frames(hospitals(demand_m3_day=values))
+    where = {(p.column, p.row) for p in err.value.problems}
+    assert where == {("demand_m3_day", "row 0 (id H1)"), ("demand_m3_day", "row 1 (id H2)")}
+    demand = pd.DataFrame({"hospital": ["H1"], "day": pd.Categorical([0]),
+                           "demand_m3": [True]})
+    with pytest.raises(o2opt.InputError) as err:
+        o2opt.from_frames(hospitals(), demand=demand)
+    assert {p.column for p in err.value.problems} == {"day", "demand_m3"}
+
+
+def test_points_outside_their_crs_are_input_errors():
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"id": ["H1", "H2", "H3"], "demand_m3_day": [1.0, 2.0, 3.0]}, crs="EPSG:3857",
+        geometry=gpd.points_from_xy([4.9e6, 1e10, -1e12], [3.9e6, 1e10, 5e6]))
+    with pytest.raises(o2opt.InputError, match="outside the range") as err:
+        o2opt.from_frames(frame)
+    assert [p.row for p in err.value.problems] == ["row 1 (id H2)", "row 2 (id H3)"]
+    assert {p.source for p in err.value.problems} == {"hospitals (DataFrame)"}
+    net = o2opt.from_frames(frame.iloc[:1])  # an ordinary point is converted as before
+    assert net.hospitals[["lat", "lon"]].iloc[0].tolist() == pytest.approx([33.0354, 44.0174],
+                                                                           abs=1e-4)
+
+
+def test_grid_event_without_a_target_says_so(tmp_path):
+    folder = network().to_folder(tmp_path / "scenario")
+    for item, words in (("surge:=2", "names no region"), ("outage:=0", "names no facility")):
+        proc = run("sweep", str(folder), "--out", str(tmp_path / "out"), "--grid", item)
+        assert_refused(proc, words)
+        assert "did you mean" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_formula_like_ids_round_trip_verbatim(tmp_path):
+    ids = ["=1+2", "+H", "-H", "@SUM(A1)"]
+    net = o2opt.from_frames(
+        pd.DataFrame({"id": ids, "lat": [33.0, 33.1, 33.2, 33.3],
+                      "lon": [44.0] * 4, "demand_m3_day": [10.0] * 4}),
+        stations=pd.DataFrame({"id": ["=S"], "lat": [33.0], "lon": [44.1],
+                               "fill_capacity_cyl_day": [100.0]}),
+        producers=pd.DataFrame({"id": ["@P"], "lat": [33.5], "lon": [44.0],
+                                "capacity_m3_day": [1000.0]}))
+    sol = o2opt.optimize(net)
+    sol.to_folder(tmp_path / "res")
+    service = pd.read_csv(tmp_path / "res" / "service.csv", dtype={"hospital": str})
+    assert sorted(set(service["hospital"])) == sorted(ids)
+    deliveries = pd.read_csv(tmp_path / "res" / "deliveries.csv", dtype=str)
+    assert set(deliveries["source"]) == {"=S"}
+    assert o2opt.report.read_result(tmp_path / "res", net).has_solution
