@@ -21,7 +21,16 @@ import pandas as pd
 from o2opt.errors import InputError, Problem
 from o2opt.io import RawInput
 from o2opt.network import Network, Scenario
-from o2opt.schema import FACILITY_TABLES, MODEL_KEYS, TABLES, Column, ModelKey, Table
+from o2opt.schema import (
+    FACILITY_TABLES,
+    MAX_QUANTITY,
+    MODEL_KEYS,
+    TABLES,
+    Column,
+    ModelKey,
+    Table,
+    magnitude_limit,
+)
 
 __all__ = ["check", "check_model", "check_solver_options", "closest"]
 
@@ -66,6 +75,7 @@ def check(raw: RawInput) -> Network:
     _check_routes(tables, bad["routes"], refs, raw, problems)
     _check_availability(tables, bad["availability"], refs, raw, problems)
     _check_trucks(tables, raw, problems)
+    _check_net_demand(tables, raw, problems, scenario)
     if problems:
         raise InputError(problems)
     return Network(scenario=scenario, **tables)
@@ -259,10 +269,14 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         bounds.append((numbers > col.maximum, f"<= {col.maximum:g}"))
     if col.positive:
         bounds.append((numbers <= 0, "> 0"))
+    limit = magnitude_limit(col.name, col.unit)
+    bounds.append((np.abs(numbers) > limit, f"at most {limit:g} in absolute value (the "
+                                            "magnitude limit of docs/input.md)"))
     for violates, rule in bounds:
-        rows = np.flatnonzero(ok & violates)
+        rows = np.flatnonzero(ok & violates & np.isfinite(numbers))
         _report(problems, source, col.name, raw, table.name, frame, rows,
-                lambda i, rule=rule: f"must be {rule}, got {numbers[i]:g}")
+                lambda i, rule=rule: f"{'is too large: ' if 'magnitude' in rule else ''}"
+                                     f"must be {rule}, got {numbers[i]:g}")
         ok[rows] = False
         bad[rows] = True
     if col.dtype == "int":
@@ -396,6 +410,25 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
                       "once")
 
 
+def _check_net_demand(tables: dict[str, pd.DataFrame], raw: RawInput,
+                      problems: list[Problem], scenario: Scenario) -> None:
+    """``demand_multiplier`` times the largest demand stays within :data:`MAX_QUANTITY`."""
+    name = "demand" if len(tables["demand"]) else "hospitals"
+    column = "demand_m3" if name == "demand" else "demand_m3_day"
+    values = tables[name][column].to_numpy(float)
+    values = np.where(np.abs(values) <= MAX_QUANTITY, values, 0.0)  # the others: reported
+    if not len(values) or scenario.demand_multiplier * values.max() <= MAX_QUANTITY:
+        return
+    i = int(values.argmax())
+    line = raw.model_lines.get("demand_multiplier") if raw.model_lines else None
+    where = f"{raw.sources.get(name, TABLES[name].file)} {_where(raw, name, tables[name], i)}"
+    problems.append(Problem(
+        raw.model_source, "demand_multiplier", f"line {line}" if line else None,
+        f"{scenario.demand_multiplier:g} times the demand {values[i]:g} of {where} is "
+        f"{scenario.demand_multiplier * values[i]:g} m3 a day, beyond the magnitude limit "
+        f"{MAX_QUANTITY:g} of docs/input.md"))
+
+
 def _check_trucks(tables: dict[str, pd.DataFrame], raw: RawInput,
                   problems: list[Problem]) -> None:
     """Truck and tanker extensions: a vehicle count needs the vehicle's load."""
@@ -511,6 +544,10 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     number = float(value)
     if not math.isfinite(number):
         return None, f"must be finite, got {value!r}"
+    limit = magnitude_limit(spec.name)
+    if abs(number) > limit:
+        return None, (f"is too large: must be at most {limit:g} in absolute value (the "
+                      f"magnitude limit of docs/input.md), got {value!r}")
     if spec.kind == "int":
         if number != round(number):
             return None, f"must be a whole number, got {value!r}"

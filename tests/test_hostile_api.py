@@ -304,3 +304,95 @@ def test_formula_like_ids_round_trip_verbatim(tmp_path):
     deliveries = pd.read_csv(tmp_path / "res" / "deliveries.csv", dtype=str)
     assert set(deliveries["source"]) == {"=S"}
     assert o2opt.report.read_result(tmp_path / "res", net).has_solution
+
+
+# --------------------------------------------------------------------------- magnitudes
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"hospitals": pd.DataFrame({"id": ["H1"], "lat": [33.0], "lon": [44.0],
+                                 "demand_m3_day": [1e20]})}, "demand_m3_day"),
+    ({"demand_multiplier": 1e300}, "demand_multiplier"),
+    ({"demand_multiplier": 1e8}, "demand_multiplier"),  # 68 m3 x 1e8 is beyond the limit
+    ({"unmet_penalty_per_m3": 1e300}, "unmet_penalty_per_m3"),
+    ({"unmet_penalty_per_m3": 1e20}, "unmet_penalty_per_m3"),
+    ({"budget": 1e16}, "budget"),
+    ({"producers": pd.DataFrame({"id": ["P1"], "lat": [34.0], "lon": [44.0],
+                                 "capacity_m3_day": [1e11]})}, "capacity_m3_day"),
+])
+def test_magnitudes_beyond_the_limit_are_input_errors(kwargs, column):
+    with pytest.raises(o2opt.InputError, match="magnitude limit") as err:
+        network(**kwargs)
+    assert column in {p.column for p in err.value.problems}
+
+
+def test_magnitude_limit_in_a_scenario_folder_exits_2(tmp_path):
+    folder = network().to_folder(tmp_path / "scenario")
+    (folder / "scenario.toml").write_text("[model]\nunmet_penalty_per_m3 = 1e300\n")
+    out = tmp_path / "out"
+    assert_refused(run("solve", str(folder), "--out", str(out)), "unmet_penalty_per_m3",
+                   "line 2", "magnitude limit")
+    hospitals_csv = folder / "hospitals.csv"
+    hospitals_csv.write_text(hospitals_csv.read_text().replace("68.0", "1e20"))
+    (folder / "scenario.toml").unlink()
+    assert_refused(run("solve", str(folder), "--out", str(out)), "hospitals.csv",
+                   "demand_m3_day", "line 2 (id H1)", "magnitude limit")
+    assert not out.exists()
+
+
+def test_multiplier_changed_after_reading_is_caught_before_solving():
+    net = network().with_model(demand_multiplier=1e8)  # no table is seen here
+    with pytest.raises(o2opt.InputError, match="net demand of 6.8e\\+09"):
+        o2opt.optimize(net)
+
+
+def test_limits_hold_what_is_real():
+    # the largest real figures stay inside: dinars, a national demand, a huge plant
+    network(unmet_penalty_per_m3=1e6, budget=1e12,
+            candidates=pd.DataFrame({"id": ["C1"], "lat": [33.2], "lon": [44.2],
+                                     "capacity_m3_day": [5e6], "fixed_cost": [1e10]}))
+
+
+def in_currency(net: o2opt.Network, factor: float) -> o2opt.Network:
+    """``net`` with every money figure (columns and [model] keys) times ``factor``."""
+    from o2opt.schema import MAX_MONEY, TABLES, magnitude_limit
+
+    tables = {}
+    for name, frame in net.tables().items():
+        frame = frame.copy()
+        for col in TABLES[name].columns:
+            if magnitude_limit(col.name, col.unit) == MAX_MONEY:
+                frame[col.name] = frame[col.name] * factor
+        tables[name] = frame
+    model = {k: v * factor for k, v in net.scenario.as_dict(skip_none=True).items()
+             if magnitude_limit(k) == MAX_MONEY and k != "solver"}
+    return o2opt.from_frames(**tables, model={**net.scenario.as_dict(skip_none=True), **model})
+
+
+@pytest.mark.parametrize("factor", [1e4, 1e7])
+def test_costs_in_dinars_give_the_same_plan(monkeypatch, factor):
+    import o2opt.solve
+
+    seen = []
+    run_highspy = o2opt.solve._run_highspy
+
+    def spy(lm, *args, **kwargs):
+        seen.append(float(np.abs(lm.cost).max()))
+        return run_highspy(lm, *args, **kwargs)
+
+    base = o2opt.read_network(o2opt.datasets.demo_folder())  # a MILP with a budget
+    dinars = in_currency(base, factor)
+    assert dinars.candidates["fixed_cost"].max() == pytest.approx(
+        factor * base.candidates["fixed_cost"].max())
+    a = o2opt.optimize(base)
+    monkeypatch.setattr(o2opt.solve, "_run_highspy", spy)
+    b = o2opt.optimize(dinars)
+    assert a.status == b.status == "optimal"
+    assert b.objective == pytest.approx(factor * a.objective, rel=1e-6)
+    assert b.summary()["opened"] == a.summary()["opened"]
+    assert b.summary()["unmet_m3"] == pytest.approx(a.summary()["unmet_m3"], rel=1e-6, abs=1e-6)
+    pd.testing.assert_frame_equal(a.service, b.service, rtol=1e-6, atol=1e-6)
+    assert seen and max(seen) <= o2opt.solve.COST_TARGET  # the solver saw scaled costs
+
+
+def test_everyday_costs_reach_the_solver_unscaled():
+    lm = o2opt.model.build(o2opt.read_network(o2opt.datasets.demo_folder()))
+    assert o2opt.solve.cost_scale(lm.cost) == 1.0
