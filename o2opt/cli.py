@@ -230,6 +230,9 @@ def _report(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"o2opt: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # unreadable input or unwritable --html / --figures
+        print(f"o2opt: cannot make the report: {e}", file=sys.stderr)
+        return 2
     print(f"report: {path}" + (f", figures: {args.figures}" if args.figures else ""))
     return 0
 

@@ -165,7 +165,20 @@ def read_summary(result_folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise problem(f"cannot be read: {e.strerror or e}") from None
     if not isinstance(summary, dict):
         raise problem(f"must hold a JSON object, got a JSON {type(summary).__name__}")
+    for key, kinds in _SUMMARY_TYPES.items():
+        value = summary.get(key)
+        if value is not None and not (isinstance(value, kinds) and not isinstance(value, bool)):
+            raise problem(f"{key!r} must be a JSON {_SUMMARY_NAMES[key]}, got {value!r}"[:300])
     return summary
+
+
+#: What the keys of summary.json that the report reads hold (each may be null).
+_SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "status": str, "message": str, "scenario": str, "objective": (int, float),
+    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list}
+_SUMMARY_NAMES = {"status": "string", "message": "string", "scenario": "string",
+                  "objective": "number", "mip_gap": "number", "cost": "object",
+                  "seconds": "object", "opened": "list"}
 
 
 def read_result(result_folder: str | os.PathLike[str], network: Network) -> ResultView:

@@ -144,6 +144,8 @@ def solved(tmp_path):
     (b"\xff\xfe\x00garbage", "is not UTF-8"),
     (b"[1, 2, 3]", "must hold a JSON object, got a JSON list"),
     (b'"text"', "got a JSON str"),
+    (b'{"status": "optimal", "cost": 5}', "'cost' must be a JSON object"),
+    (b'{"status": ["optimal"]}', "'status' must be a JSON string"),
 ])
 def test_report_on_a_corrupt_summary_exits_2(solved, tmp_path, capsys, content, words):
     from o2opt.cli import main
