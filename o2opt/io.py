@@ -151,7 +151,12 @@ def from_frames(
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand,
              "availability": availability}
-    raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model")
+    raw = RawInput(tables={}, model={}, sources={}, model_source="model")
+    if isinstance(model, Mapping):
+        raw.model = dict(model)
+    elif model is not None:
+        raw.problems.append(Problem("model", None, None, "must be a mapping of [model] keys "
+                                    f"to values, got {type(model).__name__}"))
     if hospitals is None:
         raw.problems.append(Problem("hospitals (DataFrame)", None, None,
                                     "is required: a DataFrame with the columns "

@@ -398,3 +398,16 @@ def test_costs_in_dinars_give_the_same_plan(monkeypatch, factor):
 def test_everyday_costs_reach_the_solver_unscaled():
     lm = o2opt.model.build(o2opt.read_network(o2opt.datasets.demo_folder()))
     assert o2opt.solve.cost_scale(lm.cost) == 1.0
+
+
+def test_from_frames_model_must_be_a_mapping():
+    with pytest.raises(o2opt.InputError, match="must be a mapping"):
+        o2opt.from_frames(hospitals(), model="horizon_days=3")
+
+
+def test_sweep_grid_threads_beyond_the_limit_exits_2(tmp_path):
+    folder = network().to_folder(tmp_path / "scenario")
+    out = tmp_path / "out"
+    proc = run("sweep", str(folder), "--out", str(out), "--grid", "threads=1,100000")
+    assert_refused(proc, "threads", "<= 256")
+    assert not out.exists()
