@@ -77,7 +77,17 @@ class SolutionLike(Protocol):
 
 
 def plain(text: object) -> str:
-    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext."""
+    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext.
+
+    The one helper every chart of o2opt passes ids, names, labels and titles through
+    (:mod:`o2opt.plot`, :mod:`o2opt.sweeps.plot`, the report's figures): an id such as
+    ``C$frac$`` is drawn as written instead of going to matplotlib's math parser.
+
+    Examples
+    --------
+    >>> print(plain("C$1$"))
+    C\\$1\\$
+    """
     return str(text).replace("$", r"\$")
 
 
@@ -258,7 +268,7 @@ def plot_gap_by_region(solution: SolutionLike, ax: Axes | None = None, *,
                         color=COLORS["unmet"])
     ax.set_yticks(y, [plain(r) for r in table["region"]], fontsize=8)
     ax.set_xlabel(unit)
-    ax.set_title(title or "Oxygen need, supply and gap by region")
+    ax.set_title(plain(title or "Oxygen need, supply and gap by region"))
     ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
     ax.grid(True, axis="x", lw=0.3, alpha=0.6)
     ax.set_axisbelow(True)
@@ -298,7 +308,7 @@ def plot_cost_breakdown(solution: SolutionLike, ax: Axes | None = None, *,
     days = solution.network.scenario.horizon_days
     ax.set_xlabel(f"cost over {days} day{'s' if days != 1 else ''} (scenario currency)")
     spent = sum(float(cost.get(p, 0.0) or 0.0) for p in COST_LABELS if p != "unmet_penalty")
-    ax.set_title(title or f"Cost breakdown: {spent:,.0f} spent")
+    ax.set_title(plain(title or f"Cost breakdown: {spent:,.0f} spent"))
     if not include_penalty:
         penalty = float(cost.get("unmet_penalty", 0.0) or 0.0)
         ax.annotate(f"plus a penalty of {penalty:,.0f} on unmet demand (a modelling weight, "
@@ -355,7 +365,7 @@ def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int
     ax.set_ylim(bottom=0)
     ax.set_xlabel("day")
     ax.set_ylabel("unmet demand, m³ per day")
-    ax.set_title(title or "Unmet oxygen demand by day and region")
+    ax.set_title(plain(title or "Unmet oxygen demand by day and region"))
     ax.grid(True, lw=0.3, alpha=0.6)
     return ax
 
@@ -392,7 +402,7 @@ def plot_unmet_heatmap(solution: SolutionLike, ax: Axes | None = None, *,
                     ha="center", color="#2e8b57")
         ax.set_yticks([])
     ax.set_xlabel("day")
-    ax.set_title(title or "When and where supply runs short")
+    ax.set_title(plain(title or "When and where supply runs short"))
     return ax
 
 

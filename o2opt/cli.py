@@ -22,6 +22,7 @@ from o2opt.network import Network
 from o2opt.pipeline import optimize
 from o2opt.solution import Solution, check_result_folder
 from o2opt.solve import SOLVERS
+from o2opt.validate import check_solver_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -250,15 +251,13 @@ def _no_huge_page_stalls() -> None:
 
 def _report(args: argparse.Namespace) -> int:
     """``o2opt report``: the HTML planning report of a result folder (issue 3)."""
-    import json
+    from o2opt.report import read_summary, report_folder
 
-    from o2opt.report import report_folder
-
+    _check_report_paths(args)
     scenario = args.scenario
-    summary = args.result / "summary.json"
-    if scenario is None and summary.is_file():
-        recorded = json.loads(summary.read_text(encoding="utf-8")).get("scenario")
-        scenario = Path(recorded) if recorded else None
+    recorded = read_summary(args.result).get("scenario")
+    if scenario is None and isinstance(recorded, str) and recorded:
+        scenario = Path(recorded)
     if scenario is None:
         print("o2opt: which scenario was solved? pass --scenario FOLDER", file=sys.stderr)
         return 2
@@ -268,8 +267,44 @@ def _report(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"o2opt: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # unreadable input or unwritable --html / --figures
+        print(f"o2opt: cannot make the report: {e}", file=sys.stderr)
+        return 2
     print(f"report: {path}" + (f", figures: {args.figures}" if args.figures else ""))
     return 0
+
+
+#: The command-line name of each solver option.
+_OPTION_FLAGS = {"solver": "--solver", "backend": "--backend", "time_limit_s": "--time-limit",
+                 "mip_gap": "--mip-gap", "threads": "--threads"}
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Check the solver options as ``scenario.toml`` would (before anything is read)."""
+    checked = check_solver_options({k: getattr(args, k) for k in _OPTION_FLAGS},
+                                   source="command line", names=_OPTION_FLAGS)
+    for key, value in checked.items():
+        setattr(args, key, value)
+
+
+def _check_report_paths(args: argparse.Namespace) -> None:
+    """``--html`` must name a file in an existing folder, ``--figures`` a folder."""
+    problems = []
+    html: Path = args.html
+    if html.is_dir():
+        problems.append(Problem("command line", "--html", None,
+                                f"{html} is a folder; give the HTML file to write"))
+    elif html.exists() and not html.is_file():
+        problems.append(Problem("command line", "--html", None, f"{html} is not a file"))
+    elif not html.parent.is_dir():
+        problems.append(Problem("command line", "--html", None,
+                                f"the folder {html.parent} does not exist"))
+    figures: Path | None = args.figures
+    if figures is not None and figures.exists() and not figures.is_dir():
+        problems.append(Problem("command line", "--figures", None,
+                                f"{figures} exists and is not a folder"))
+    if problems:
+        raise InputError(problems)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -278,6 +313,8 @@ def _run(args: argparse.Namespace) -> int:
             network, _ = _load(args.folder)
             print(f"ok: {network!r}")
             return 0
+        if args.command in ("solve", "demo"):
+            _check_options(args)
         if args.command == "solve":
             network, load_s = _load(args.folder)
             return _solve_and_write(network, load_s, args.out, args, map_png=args.map,

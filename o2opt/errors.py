@@ -8,6 +8,10 @@ from dataclasses import dataclass
 __all__ = ["InputError", "O2optError", "OutputError", "Problem", "SolverError"]
 
 
+#: Sources whose ``column`` is a key of ``[model]`` or of the solver options.
+_KEY_SOURCES = ("model", "Scenario.replace", "solver options")
+
+
 class O2optError(Exception):
     """Base class of every error o2opt raises on purpose."""
 
@@ -42,8 +46,9 @@ class Problem:
     def __str__(self) -> str:
         where = [self.source]
         if self.column:
-            is_key = self.source.endswith(".toml") or self.source in ("model", "Scenario.replace")
-            where.append(f"{'key' if is_key else 'column'} {self.column}")
+            is_key = self.source.endswith(".toml") or self.source in _KEY_SOURCES
+            kind = "option" if self.column.startswith("--") else "key" if is_key else "column"
+            where.append(f"{kind} {self.column}")
         if self.row:
             where.append(self.row)
         return f"{', '.join(where)}: {self.message}"

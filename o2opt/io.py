@@ -115,7 +115,16 @@ def from_frames(
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand,
              "availability": availability, "options": options}
-    raw = RawInput(tables={}, model=dict(model or {}), sources={}, model_source="model")
+    raw = RawInput(tables={}, model={}, sources={}, model_source="model")
+    if isinstance(model, Mapping):
+        raw.model = dict(model)
+    elif model is not None:
+        raw.problems.append(Problem("model", None, None, "must be a mapping of [model] keys "
+                                    f"to values, got {type(model).__name__}"))
+    if hospitals is None:
+        raw.problems.append(Problem("hospitals (DataFrame)", None, None,
+                                    "is required: a DataFrame with the columns "
+                                    + ", ".join(TABLES["hospitals"].required)))
     for name, frame in given.items():
         if frame is None:
             continue
@@ -470,6 +479,7 @@ def _points_to_latlon(frame: pd.DataFrame, name: str, rows: list[str],
         return pd.DataFrame(frame)
     source = raw.sources[name]
     column = geometry.name
+    given = geometry
     if geometry.crs is not None and not geometry.crs.equals("EPSG:4326"):
         try:
             geometry = geometry.to_crs("EPSG:4326")
@@ -490,6 +500,15 @@ def _points_to_latlon(frame: pd.DataFrame, name: str, rows: list[str],
             got = "no geometry" if pd.isna(kinds[i]) else kinds[i]
             got = "an empty point" if got == "Point" else got
             raw.problems.append(Problem(source, column, row, f"must be a point, got {got}"))
+        outside = _outside_crs(given, geometry, good)
+        for i in np.flatnonzero(outside):
+            row = rows[i] + (f" (id {ids[i]})" if ids is not None and pd.notna(ids[i]) else "")
+            point = given.iloc[i]
+            raw.problems.append(Problem(
+                source, column, row, f"point ({point.x:g}, {point.y:g}) is "
+                f"outside the range of {given.crs.name}: it has no place on the globe (is "
+                "the CRS right?)"))
+        good &= ~outside
         points = geometry[good]
         lat[good] = points.y.to_numpy()
         lon[good] = points.x.to_numpy()
@@ -498,6 +517,26 @@ def _points_to_latlon(frame: pd.DataFrame, name: str, rows: list[str],
     for axis in ("lat", "lon"):
         raw.reported[(name, axis)] = set(np.flatnonzero(~good).tolist())
     return out
+
+
+def _outside_crs(given: Any, wgs84: Any, good: np.ndarray) -> np.ndarray:
+    """Which ``good`` points lie outside the range of their CRS.
+
+    pyproj clips or wraps such points (far beyond EPSG:3857's square become latitude 90 or
+    another longitude) instead of failing; converting back does not give them again.
+    """
+    outside = np.zeros(len(good), dtype=bool)
+    if given is wgs84 or not good.any():
+        return outside
+    x, y = given[good].x.to_numpy(), given[good].y.to_numpy()
+    lon, lat = wgs84[good].x.to_numpy(), wgs84[good].y.to_numpy()
+    with np.errstate(invalid="ignore"):
+        back = wgs84[good].to_crs(given.crs)
+        same = (np.isfinite(lon) & np.isfinite(lat)
+                & np.isclose(back.x.to_numpy(), x, rtol=1e-7, atol=1e-2)
+                & np.isclose(back.y.to_numpy(), y, rtol=1e-7, atol=1e-2))
+    outside[np.flatnonzero(good)[~same]] = True
+    return outside
 
 
 def _read_geopackage(file: Path) -> RawInput:

@@ -14,6 +14,7 @@ from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
 from o2opt.solution import Solution
 from o2opt.solve import solve
+from o2opt.validate import SOLVER_OPTIONS, check_solver_options
 
 __all__ = ["optimize"]
 
@@ -30,6 +31,14 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     :func:`o2opt.solve.solve`). When unmet demand is forbidden and the model is
     infeasible, the solution's ``message`` names the hospitals whose demand cannot be met.
 
+    Raises
+    ------
+    TypeError
+        ``network`` is not a :class:`Network` (a path, say: read it first with
+        :func:`o2opt.read_network`).
+    InputError
+        A solver option is invalid (:func:`o2opt.validate.check_solver_options`).
+
     Examples
     --------
     >>> import pandas as pd, o2opt
@@ -44,6 +53,13 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     >>> sol.status, sol.summary()["delivered_m3"], sol.summary()["unmet_m3"]
     ('optimal', 40.0, 28.0)
     """
+    if not isinstance(network, Network):
+        raise TypeError(_not_a_network(network))
+    sc = network.scenario
+    checked = check_solver_options({"solver": solver or sc.solver, "backend": backend,
+                                    "time_limit_s": time_limit_s, "mip_gap": mip_gap,
+                                    "threads": threads})
+    solver, backend, time_limit_s, mip_gap, threads = (checked[k] for k in SOLVER_OPTIONS)
     start = time.perf_counter()
     arcs = build_arcs(network)
     lm = build(network, arcs)
@@ -58,7 +74,6 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         lm, stages = _lexicographic_stage_one(lm, options)
     result = solve(lm, **options)
     message = result.message
-    sc = network.scenario
     constrained = not sc.allow_unmet or sc.min_service_share > 0 \
         or sc.region_min_service_share > 0 or network.hospitals["min_service_share"].notna().any()
     if result.status == "infeasible" and constrained:
@@ -74,6 +89,17 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         stages["cost"] = solution.objective  # None when stage 2 found no plan
         solution.stages = stages
     return solution
+
+
+def _not_a_network(value: object) -> str:
+    """What to say when :func:`optimize` gets something else than a :class:`Network`."""
+    import os
+
+    got = f"{type(value).__name__} {value!r}"[:200]
+    if isinstance(value, str | os.PathLike):
+        return (f"optimize() takes a Network, got {got}: read the scenario first, "
+                f"o2opt.optimize(o2opt.read_network({os.fspath(value)!r}))")
+    return f"optimize() takes a Network (from o2opt.read_network or o2opt.from_frames), got {got}"
 
 
 class _SolveOptions(TypedDict):

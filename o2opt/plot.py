@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from o2opt.charts import plain
+
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.artist import Artist
@@ -122,7 +124,7 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
             if name_col is not None:
                 points = shapes.representative_point()
                 for name, x, y in zip(shapes[name_col], points.x, points.y, strict=True):
-                    ax.annotate(_plain(name), (x, y), fontsize=8,
+                    ax.annotate(plain(name), (x, y), fontsize=8,
                                 color="#333333", ha="center", va="center", zorder=7,
                                 bbox={"boxstyle": "round,pad=0.15", "fc": "white",
                                       "ec": "none", "alpha": 0.6})
@@ -161,7 +163,7 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
         regions = solution.network.hospitals.groupby("region")[["lat", "lon"]].mean()
         for region, row in regions.iterrows():
             if region:
-                ax.annotate(_plain(region), (row["lon"], row["lat"]), fontsize=8,
+                ax.annotate(plain(region), (row["lon"], row["lat"]), fontsize=8,
                             color="#333333",
                             ha="center", va="bottom", xytext=(0, 6), textcoords="offset points",
                             zorder=7)
@@ -181,27 +183,22 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
         from matplotlib.patches import Patch
 
         handles.append(Patch(facecolor="#f4f4ef", edgecolor="#8c8c8c",
-                             label=str(boundaries.attrs.get("label", "region boundaries"))))
+                             label=plain(boundaries.attrs.get("label", "region boundaries"))))
     ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
     if title is None:
         s = solution.summary()
         title = f"{s['status']}: cost {s['objective'] or 0:,.0f}"
         if s["unmet_m3"] is not None:
             title += f", unmet {s['unmet_m3']:,.0f} of {s['demand_m3']:,.0f} m³"
-    ax.set_title(title)
+    ax.set_title(plain(title))
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_aspect(1 / np.cos(np.radians(float(fac["lat"].mean()) if len(fac) else 0.0)))
     ax.grid(True, lw=0.3, alpha=0.5)
     if credit:
-        ax.annotate(credit, (1, 0), xycoords="axes fraction", ha="right", va="bottom",
+        ax.annotate(plain(credit), (1, 0), xycoords="axes fraction", ha="right", va="bottom",
                     fontsize=7, color="#555555", xytext=(-4, 4), textcoords="offset points")
     return ax
-
-
-def _plain(text: object) -> str:
-    """Data text for matplotlib: ``$`` escaped so that names never become mathtext."""
-    return str(text).replace("$", r"\$")
 
 
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt import charts
+from o2opt.errors import InputError, Problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -130,21 +131,68 @@ _ID_COLUMNS = {"deliveries": ("source", "hospital"), "bulk": ("producer", "stati
                "utilization": ("facility", "kind", "unit")}
 
 
+def read_summary(result_folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``summary.json`` of a result folder, as a dict.
+
+    Raises
+    ------
+    InputError
+        The folder is missing or not a folder, it holds no ``summary.json``, or that file
+        is not UTF-8 JSON holding an object.
+    """
+    folder = Path(result_folder)
+    file = folder / "summary.json"
+
+    def problem(message: str) -> InputError:
+        return InputError([Problem(str(file if folder.is_dir() else folder), None, None,
+                                   message)])
+
+    if not folder.exists():
+        raise problem("the result folder does not exist")
+    if not folder.is_dir():
+        raise problem("is not a folder: give the result folder written by o2opt solve")
+    if not file.is_file():
+        raise problem("missing: not an o2opt result folder" if not file.exists()
+                      else "is not a regular file")
+    try:
+        summary = json.loads(file.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise problem(f"is not UTF-8 text (byte {e.start}): is it an o2opt result?") from None
+    except json.JSONDecodeError as e:
+        raise problem(f"is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})"
+                      ) from None
+    except OSError as e:
+        raise problem(f"cannot be read: {e.strerror or e}") from None
+    if not isinstance(summary, dict):
+        raise problem(f"must hold a JSON object, got a JSON {type(summary).__name__}")
+    for key, kinds in _SUMMARY_TYPES.items():
+        value = summary.get(key)
+        if value is not None and not (isinstance(value, kinds) and not isinstance(value, bool)):
+            raise problem(f"{key!r} must be a JSON {_SUMMARY_NAMES[key]}, got {value!r}"[:300])
+    return summary
+
+
+#: What the keys of summary.json that the report reads hold (each may be null).
+_SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "status": str, "message": str, "scenario": str, "objective": (int, float),
+    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list}
+_SUMMARY_NAMES = {"status": "string", "message": "string", "scenario": "string",
+                  "objective": "number", "mip_gap": "number", "cost": "object",
+                  "seconds": "object", "opened": "list"}
+
+
 def read_result(result_folder: str | os.PathLike[str], network: Network) -> ResultView:
     """Read a result folder (``summary.json`` and the CSV tables) for ``network``.
 
     Raises
     ------
-    FileNotFoundError
-        No ``summary.json`` in the folder.
+    InputError
+        The folder or its ``summary.json`` is missing or unreadable (:func:`read_summary`).
     ValueError
         The result does not belong to ``network`` (other hospitals or horizon).
     """
     folder = Path(result_folder)
-    summary_file = folder / "summary.json"
-    if not summary_file.is_file():
-        raise FileNotFoundError(f"{folder} holds no summary.json: not an o2opt result folder")
-    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    summary = read_summary(folder)
     tables = {}
     for name, ids in _ID_COLUMNS.items():
         file = folder / f"{name}.csv"

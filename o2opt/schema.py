@@ -20,11 +20,34 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DECISIONS", "FACILITY_TABLES", "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table",
-           "markdown"]
+__all__ = ["DECISIONS", "FACILITY_TABLES", "MAX_MONEY", "MAX_QUANTITY", "MAX_THREADS",
+           "MODEL_KEYS", "TABLES", "Column", "ModelKey", "Table", "magnitude_limit", "markdown"]
 
 Dtype = Literal["str", "float", "int", "bool"]
 REQUIRED = object()  # sentinel: the column has no default
+#: Most solver threads accepted (HiGHS aborts the process on absurd counts such as 100000).
+MAX_THREADS = 256
+#: Largest absolute value of a quantity in the input (m3, cylinders, km, days, factors, ...),
+#: and of a hospital's net demand on a day: far above any real figure, far below what the
+#: solvers take for infinite (1e20) or cannot resolve to their tolerances.
+MAX_QUANTITY = 1e9
+#: Largest absolute value of a money figure in the input (costs, penalties, the budget);
+#: the solver sees costs scaled down by a power of two (:func:`o2opt.solve.cost_scale`).
+MAX_MONEY = 1e15
+
+
+def magnitude_limit(name: str, unit: str = "") -> float:
+    """The largest absolute value column or ``[model]`` key ``name`` may hold.
+
+    Examples
+    --------
+    >>> magnitude_limit("fixed_cost", "money"), magnitude_limit("demand_m3_day", "m3/day")
+    (1000000000000000.0, 1000000000.0)
+    >>> magnitude_limit("unmet_penalty_per_m3")
+    1000000000000000.0
+    """
+    money = "money" in unit or any(w in name for w in ("cost", "penalty", "budget"))
+    return MAX_MONEY if money else MAX_QUANTITY
 
 
 @dataclass(frozen=True)
@@ -403,7 +426,8 @@ MODEL_KEYS: dict[str, ModelKey] = {
         ModelKey("mip_gap", "float", None, "relative MIP gap at which to stop", minimum=0,
                  optional=True),
         ModelKey("threads", "int", None, "solver threads, and how many independent days are "
-                 "solved at once (default: one per core)", positive=True, optional=True),
+                 f"solved at once, 1 to {MAX_THREADS} (default: one per core)", positive=True,
+                 maximum=MAX_THREADS, optional=True),
     )
 }
 

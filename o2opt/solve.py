@@ -15,8 +15,10 @@ and ``no_solution`` (the solver stopped without a solution).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import logging
+import math
 import os
 import re
 import sys
@@ -36,13 +38,14 @@ from o2opt.decompose import DayBlock, DaySplit, split_days
 from o2opt.errors import SolverError
 from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
+from o2opt.validate import BACKENDS as BACKENDS
+from o2opt.validate import check_solver_options
 
 __all__ = ["PROVEN_GAP", "SOLVERS", "SolveResult", "solve"]
 
 log = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
-BACKENDS = ("highspy", "pulp")
 #: Relative MIP gap used when none is given, and the largest gap still called ``optimal``.
 PROVEN_GAP = 1e-6
 
@@ -75,7 +78,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     Parameters
     ----------
     solver : {"highs", "cbc"}, optional
-        Default: the scenario's ``solver`` (itself ``"highs"`` by default).
+        Default: the scenario's ``solver`` (itself ``"highs"`` by default). Every option is
+        checked by :func:`o2opt.validate.check_solver_options` (an
+        :class:`~o2opt.errors.InputError` when bad).
     backend : {"highspy", "pulp"}, optional
         How the model reaches the solver; default ``highspy`` for HiGHS, ``pulp`` for CBC.
     time_limit_s, mip_gap, threads : optional
@@ -98,16 +103,21 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     ('optimal', 'optimal', True)
     """
     sc = lm.network.scenario
-    solver = (solver or sc.solver).lower()
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
-    backend = backend or ("highspy" if solver == "highs" else "pulp")
-    if backend not in BACKENDS or (solver == "cbc" and backend == "highspy"):
-        raise SolverError(f"backend {backend!r} cannot run solver {solver!r}")
+    given = check_solver_options({"solver": solver or sc.solver, "backend": backend,
+                                  "time_limit_s": time_limit_s, "mip_gap": mip_gap,
+                                  "threads": threads})
+    solver, time_limit_s, mip_gap, threads = (given[k] for k in
+                                              ("solver", "time_limit_s", "mip_gap", "threads"))
+    backend = given["backend"] or ("highspy" if solver == "highs" else "pulp")
     time_limit_s = time_limit_s if time_limit_s is not None else sc.time_limit_s
     mip_gap = mip_gap if mip_gap is not None else (
         sc.mip_gap if sc.mip_gap is not None else PROVEN_GAP)
     threads = threads if threads is not None else sc.threads
+    _check_magnitudes(lm)
+    scale = cost_scale(lm.cost)
+    if scale != 1.0:  # exact: a power of two; multiplied back below
+        log.info("costs divided by 2^%d for the solver", round(math.log2(scale)))
+        lm = dataclasses.replace(lm, cost=lm.cost / scale)
     log.info("solving %d variables, %d constraints (%s) with %s via %s", lm.num_col,
              lm.num_row, "MILP" if lm.is_mip else "LP", solver, backend)
     start = time.perf_counter()
@@ -124,7 +134,68 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     seconds = time.perf_counter() - start
     log.info("%s: %s, objective %s (%.2f s)", result.solver, result.status, result.objective,
              seconds)
-    return SolveResult(**{**result.__dict__, "seconds": seconds})
+    objective = None if result.objective is None else result.objective * scale
+    return SolveResult(**{**result.__dict__, "objective": objective, "seconds": seconds})
+
+
+#: Costs are divided by a power of two so that the largest the solver sees is at most this.
+COST_TARGET = 2.0**24
+#: The largest finite bound the solver is given (HiGHS takes 1e20 for infinite).
+MAX_BOUND = 1e15
+
+
+def cost_scale(cost: np.ndarray) -> float:
+    """The power of two the objective coefficients are divided by before solving.
+
+    1 while every ``|cost|`` is at most :data:`COST_TARGET` (about 1.7e7), so models in
+    everyday currencies, and every benchmark instance of ``benchmarks/``, go to the solver
+    unchanged; otherwise the smallest power of two that brings the largest cost within it.
+    Dividing by a power of two is exact, so the solver sees the same model in another
+    currency unit: the same plan, and the objective multiplied back exactly (costs in Iraqi
+    dinars, capital costs up to about 1e10 and penalties about 1e6, reach the solver as
+    figures below about 1.7e7).
+
+    Examples
+    --------
+    >>> cost_scale(np.array([0.05, 1000.0])), cost_scale(np.array([3.0e10, 7.0]))
+    (1.0, 2048.0)
+    """
+    top = float(np.max(np.abs(cost), initial=0.0))
+    if not top <= COST_TARGET:  # NaN and inf are refused before
+        return float(2.0 ** math.ceil(math.log2(top / COST_TARGET)))
+    return 1.0
+
+
+def _check_magnitudes(lm: LinearModel) -> None:
+    """Refuse a model the solver would misread: a cost that is not finite, or a finite bound
+    beyond :data:`MAX_BOUND` (HiGHS reads 1e20 as infinite), or a net demand beyond
+    :data:`o2opt.schema.MAX_QUANTITY`. Inputs within the documented limits never get here;
+    ``[model]`` changes made after reading (``with_model``, sweeps) may."""
+    from o2opt.errors import InputError, Problem
+    from o2opt.schema import MAX_QUANTITY
+
+    problems = []
+    if not np.isfinite(lm.cost).all():
+        problems.append(Problem("model", None, None, "a cost is not finite"))
+    demand = lm.row_blocks.get("demand")
+    if demand is not None and len(lm.row_lower[demand]):
+        top = float(np.max(lm.row_lower[demand], initial=0.0))
+        if top > MAX_QUANTITY:
+            problems.append(Problem("model", "demand_multiplier", None, (
+                f"a net demand of {top:g} m3 a day is beyond the magnitude limit "
+                f"{MAX_QUANTITY:g} of docs/input.md")))
+    for what, values, blocks in (("bound", lm.lower, lm.blocks), ("bound", lm.upper, lm.blocks),
+                                 ("row bound", lm.row_lower, lm.row_blocks),
+                                 ("row bound", lm.row_upper, lm.row_blocks)):
+        big = np.isfinite(values) & (np.abs(values) > MAX_BOUND)
+        for name, rows in blocks.items():
+            if big[rows].any():
+                worst = float(np.max(np.abs(values[rows][big[rows]])))
+                problems.append(Problem("model", None, None, (
+                    f"a {what} of {worst:g} ({name}) is beyond {MAX_BOUND:g}, which the "
+                    "solver cannot tell from infinite; check the magnitudes of the input")))
+    if problems:
+        raise InputError(dict.fromkeys(problems))
 
 
 def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,

@@ -27,14 +27,16 @@ from o2opt.network import Network, Scenario
 from o2opt.schema import (
     DECISIONS,
     FACILITY_TABLES,
+    MAX_QUANTITY,
     MODEL_KEYS,
     TABLES,
     Column,
     ModelKey,
     Table,
+    magnitude_limit,
 )
 
-__all__ = ["RawInput", "check", "check_model", "closest", "recheck"]
+__all__ = ["RawInput", "check", "check_model", "check_solver_options", "closest", "recheck"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ def check(raw: RawInput) -> Network:
     _check_investment(tables, raw, problems)
     _check_options(tables, bad["options"], refs, raw, problems)
     _check_contents(tables, raw, problems)
+    _check_net_demand(tables, raw, problems, scenario)
     if problems:
         raise InputError(problems)
     return Network._checked(scenario, **tables)
@@ -320,6 +323,14 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         return pd.Series(text, index=frame.index, dtype=object), empty
     if col.dtype == "bool":
         return _convert_bool(col, values, frame, table, raw, source, problems, stripped)
+    given = values.notna().to_numpy(dtype=bool)
+    kind = _not_numeric(values) if given.any() else ""
+    if kind:  # every row is bad; the empty ones say nothing
+        _report(problems, source, col.name, raw, table.name, frame, np.flatnonzero(given),
+                lambda i: f"must be a number, got {kind}: {_shown(values.iloc[i])}")
+        empty = np.zeros(len(values)) if col.dtype == "int" else np.full(len(values), np.nan)
+        return (pd.Series(empty, index=frame.index, dtype=_dtype(col)),
+                np.ones(len(values), dtype=bool))
     if _is_text(values):
         blank, numbers, unparsed = _parse(_text(values, stripped), col.allow_inf)
     else:
@@ -352,10 +363,14 @@ def _convert(col: Column, frame: pd.DataFrame, table: Table, raw: RawInput, sour
         bounds.append((numbers > col.maximum, f"<= {col.maximum:g}"))
     if col.positive:
         bounds.append((numbers <= 0, "> 0"))
+    limit = magnitude_limit(col.name, col.unit)
+    bounds.append((np.abs(numbers) > limit, f"at most {limit:g} in absolute value (the "
+                                            "magnitude limit of docs/input.md)"))
     for violates, rule in bounds:
-        rows = np.flatnonzero(ok & violates)
+        rows = np.flatnonzero(ok & violates & np.isfinite(numbers))
         _report(problems, source, col.name, raw, table.name, frame, rows,
-                lambda i, rule=rule: f"must be {rule}, got {numbers[i]:g}")
+                lambda i, rule=rule: f"{'is too large: ' if 'magnitude' in rule else ''}"
+                                     f"must be {rule}, got {numbers[i]:g}")
         ok[rows] = False
         bad[rows] = True
     if col.dtype == "int":
@@ -388,6 +403,24 @@ def _convert_bool(col: Column, values: pd.Series, frame: pd.DataFrame, table: Ta
             lambda i: f"must be true or false, got {values.iloc[i]!r}")
     out = np.where(blank, bool(col.default), true)
     return pd.Series(out.astype(bool), index=frame.index, dtype=bool), bad
+
+
+def _shown(value: Any) -> str:
+    """``value`` as the user wrote it: ``True``, not ``np.True_``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _not_numeric(values: pd.Series) -> str:
+    """What a column of a type no number column takes holds ('' when it may hold numbers):
+    booleans (True is not 1 m3), complex numbers or categories."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "a category"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "a boolean"
+    if pd.api.types.is_complex_dtype(dtype):
+        return "a complex number"
+    return ""
 
 
 def _parse(text: np.ndarray, allow_inf: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -489,6 +522,25 @@ def _check_demand(tables: dict[str, pd.DataFrame], bad: np.ndarray, refs: _Refer
             _duplicated(demand, ["hospital", "day"], bad),
             lambda i: f"hospital {hospital[i]!r} has day {demand['day'].iloc[i]} more than "
                       "once")
+
+
+def _check_net_demand(tables: dict[str, pd.DataFrame], raw: RawInput,
+                      problems: list[Problem], scenario: Scenario) -> None:
+    """``demand_multiplier`` times the largest demand stays within :data:`MAX_QUANTITY`."""
+    name = "demand" if len(tables["demand"]) else "hospitals"
+    column = "demand_m3" if name == "demand" else "demand_m3_day"
+    values = tables[name][column].to_numpy(float)
+    values = np.where(np.abs(values) <= MAX_QUANTITY, values, 0.0)  # the others: reported
+    if not len(values) or scenario.demand_multiplier * values.max() <= MAX_QUANTITY:
+        return
+    i = int(values.argmax())
+    line = raw.model_lines.get("demand_multiplier") if raw.model_lines else None
+    where = f"{raw.sources.get(name, TABLES[name].file)} {_where(raw, name, tables[name], i)}"
+    problems.append(Problem(
+        raw.model_source, "demand_multiplier", f"line {line}" if line else None,
+        f"{scenario.demand_multiplier:g} times the demand {values[i]:g} of {where} is "
+        f"{scenario.demand_multiplier * values[i]:g} m3 a day, beyond the magnitude limit "
+        f"{MAX_QUANTITY:g} of docs/input.md"))
 
 
 def _check_trucks(tables: dict[str, pd.DataFrame], raw: RawInput,
@@ -691,6 +743,8 @@ def _check_model(model: Mapping[str, Any], source: str, problems: list[Problem],
 
 def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     """``(converted value, None)``, or ``(None, what is wrong)``."""
+    if isinstance(value, np.generic):  # np.int64(3), np.float32(0.5), np.bool_(True)
+        value = value.item()
     if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "")):
         if spec.optional:
             return None, None
@@ -713,6 +767,10 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     number = float(value)
     if not math.isfinite(number):
         return None, f"must be finite, got {value!r}"
+    limit = magnitude_limit(spec.name)
+    if abs(number) > limit:
+        return None, (f"is too large: must be at most {limit:g} in absolute value (the "
+                      f"magnitude limit of docs/input.md), got {value!r}")
     if spec.kind == "int":
         if number != round(number):
             return None, f"must be a whole number, got {value!r}"
@@ -724,3 +782,76 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
     if spec.maximum is not None and number > spec.maximum:
         return None, f"must be <= {spec.maximum:g}, got {value!r}"
     return number, None
+
+
+# --------------------------------------------------------------------------- solver options
+#: The solver options and the ``[model]`` keys that give their defaults.
+SOLVER_OPTIONS = ("solver", "backend", "time_limit_s", "mip_gap", "threads")
+BACKENDS = ("highspy", "pulp")
+
+
+def check_solver_options(options: Mapping[str, Any], *, source: str = "solver options",
+                         names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Validate solver options as ``scenario.toml`` validates the same ``[model]`` keys.
+
+    The one check behind every entry point: ``[model]`` in ``scenario.toml`` and
+    ``model=``, the command line's ``--solver``, ``--backend``, ``--time-limit``,
+    ``--mip-gap`` and ``--threads``, and :func:`o2opt.optimize` / :func:`o2opt.solve.solve`.
+    ``None`` means "not given" (the scenario's value applies). ``backend`` is
+    ``highspy`` or ``pulp``; ``highspy`` runs HiGHS only.
+
+    Parameters
+    ----------
+    options : mapping
+        Some of ``solver``, ``backend``, ``time_limit_s``, ``mip_gap``, ``threads``.
+    source : str
+        Where the options came from, for the problems (``"command line"``).
+    names : mapping, optional
+        The name of each option in that source (``{"threads": "--threads"}``).
+
+    Returns
+    -------
+    dict
+        The options converted (``threads`` an int, ``time_limit_s`` a float, ...).
+
+    Raises
+    ------
+    InputError
+        Listing every bad option.
+
+    Examples
+    --------
+    >>> check_solver_options({"threads": 2, "mip_gap": "1e-4"})
+    Traceback (most recent call last):
+    ...
+    o2opt.errors.InputError: 1 problem in the input:
+      - solver options, key mip_gap: must be a number, got '1e-4'
+    >>> check_solver_options({"threads": np.int64(2), "solver": "CBC"})
+    {'threads': 2, 'solver': 'cbc'}
+    """
+    names = names or {}
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        name = names.get(key, key)
+        if key not in SOLVER_OPTIONS:
+            problems.append(Problem(source, name, None,
+                                    f"unknown option{closest(key, SOLVER_OPTIONS)}"))
+        elif value is None:
+            out[key] = None
+        elif key == "backend":
+            text = str(value).strip().lower()
+            if text not in BACKENDS:
+                problems.append(Problem(source, name, None, f"must be one of "
+                                        f"{', '.join(BACKENDS)}, got {value!r}"))
+            out[key] = text
+        else:
+            out[key], error = _model_value(MODEL_KEYS[key], value)
+            if error:
+                problems.append(Problem(source, name, None, error))
+    if out.get("solver") == "cbc" and out.get("backend") == "highspy":
+        problems.append(Problem(source, names.get("backend", "backend"), None,
+                                "highspy runs HiGHS only; use backend pulp for cbc"))
+    if problems:
+        raise InputError(problems)
+    return out

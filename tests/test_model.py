@@ -198,9 +198,9 @@ def test_zero_demand_network_is_trivially_optimal():
 
 
 def test_unknown_solver_is_a_clear_error():
-    with pytest.raises(o2opt.SolverError, match="unknown solver"):
+    with pytest.raises(o2opt.InputError, match="must be one of highs, cbc"):
         o2opt.optimize(network(), solver="gurobi")
-    with pytest.raises(o2opt.SolverError, match="cannot run"):
+    with pytest.raises(o2opt.InputError, match="highspy runs HiGHS only"):
         o2opt.optimize(network(), solver="cbc", backend="highspy")
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from o2opt.charts import plain
 from o2opt.sweeps.decisions import RobustSiting, pareto_frontier
 from o2opt.sweeps.store import write_atomic
 
@@ -60,15 +61,15 @@ def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost
         dots = ax.scatter(g[x], g[y], s=18, alpha=0.5)
         color = tuple(np.asarray(dots.get_facecolor())[0, :3])
         f = g[g["frontier"]]
-        ax.step(f[x], f[y], where="post", color=color, lw=1.8, label=name or "frontier")
+        ax.step(f[x], f[y], where="post", color=color, lw=1.8, label=plain(name or "frontier"))
         ax.scatter(f[x], f[y], s=40, color=color, zorder=3)
         if "budget" in f:
             for budget, at_x, at_y in zip(f["budget"], f[x], f[y], strict=True):
                 if pd.notna(budget):
                     ax.annotate(f"{budget:,.0f}", (at_x, at_y),
                                 textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.set_xlabel("investment (fixed cost of opened sites)" if x == "cost_fixed" else x)
-    ax.set_ylabel("unmet demand (m³)" if y == "unmet_m3" else y)
+    ax.set_xlabel("investment (fixed cost of opened sites)" if x == "cost_fixed" else plain(x))
+    ax.set_ylabel("unmet demand (m³)" if y == "unmet_m3" else plain(y))
     ax.set_title("Investment against unmet demand" + (" (labels: budget)"
                                                       if "budget" in frontier else ""))
     ax.grid(True, lw=0.3, alpha=0.5)
@@ -81,7 +82,9 @@ def plot_opening_frequency(frequency: pd.DataFrame, ax: Axes | None = None) -> A
     (:func:`~o2opt.sweeps.decisions.opening_frequency`), as horizontal bars."""
     f = frequency.sort_values(["share", "candidate"], ascending=[True, False], kind="stable")
     ax = _axes(ax, (7.0, 0.8 + 0.3 * max(1, len(f))))
-    bars = ax.barh(f["candidate"].astype(str), 100 * f["share"].fillna(0.0), color="#ff8c00")
+    pos = np.arange(len(f))  # positions, not the ids: categorical ticks would be parsed
+    bars = ax.barh(pos, 100 * f["share"].fillna(0.0), color="#ff8c00")
+    ax.set_yticks(pos, [plain(c) for c in f["candidate"]])
     ax.bar_label(bars, labels=[f"{o}/{n}" for o, n in zip(f["opened"], f["scenarios"],
                                                             strict=True)],
                  fontsize=7, padding=2)
@@ -97,8 +100,8 @@ def plot_robust(robust: RobustSiting, ax: Axes | None = None) -> Axes:
     p = robust.plans.iloc[::-1]
     ax = _axes(ax, (10.0, 1.2 + 0.45 * max(1, len(p))))
     pos = np.arange(len(p))
-    names = [("★ " if c else "") + (s.replace(";", ", ") if s else "(no new site)")
-             + f"  [{inv:,.0f}]"
+    names = [plain(("★ " if c else "") + (s.replace(";", ", ") if s else "(no new site)")
+                   + f"  [{inv:,.0f}]")
              for s, c, inv in zip(p["sites"], p["chosen"], p["investment"], strict=True)]
     worst = p["worst_unmet_m3"].replace(np.inf, np.nan)
     expected = p["expected_unmet_m3"].replace(np.inf, np.nan)

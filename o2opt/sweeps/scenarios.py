@@ -534,7 +534,10 @@ def _check_columns(columns: Sequence[str], source: str, problems: list[Problem])
         kind, colon, target = str(column).partition(":")
         if column in known or (colon and kind in _EVENT_KINDS and target):
             continue
-        if colon:
+        if colon and kind in _EVENT_KINDS:  # "surge:" with nothing after the colon
+            what = "region" if kind == "surge" else "facility"
+            message = f"names no {what}: write {kind}:<{what}>"
+        elif colon:
             hint = closest(kind, _EVENT_KINDS)
             message = f"unknown event kind {kind!r}{hint}: use outage:, capacity: or surge:"
         else:
