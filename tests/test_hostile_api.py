@@ -343,7 +343,7 @@ def test_magnitude_limit_in_a_scenario_folder_exits_2(tmp_path):
 def test_multiplier_changed_after_reading_is_caught_before_solving():
     # with_model re-checks the whole network (a Network is always valid), so the net demand
     # is caught there; at the latest, optimize() checks it before solving
-    with pytest.raises(o2opt.InputError, match="net demand of 6.8e\\+09"):
+    with pytest.raises(o2opt.InputError, match="6.8e\\+09 m3 a day, beyond the magnitude"):
         o2opt.optimize(network().with_model(demand_multiplier=1e8))
 
 
