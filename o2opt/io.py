@@ -22,11 +22,9 @@ import io as _io
 import logging
 import os
 import re
-import shutil
 import sys
-import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,7 +32,8 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from o2opt.errors import InputError, OutputError, Problem
+from o2opt.atomic import atomic_folder
+from o2opt.errors import InputError, Problem
 from o2opt.network import Network
 from o2opt.schema import MODEL_KEYS, TABLES
 
@@ -694,56 +693,3 @@ def _csv_quoted(text: str) -> str:
     buffer = _io.StringIO()
     csv.writer(buffer, lineterminator=os.linesep).writerow([text, ""])
     return buffer.getvalue()[:-1 - len(os.linesep)]
-
-
-@contextlib.contextmanager
-def atomic_folder(dest: Path, *, replace: Callable[[Path], bool]) -> Iterator[Path]:
-    """Yield a temporary folder beside ``dest``; on success, move it to ``dest``.
-
-    ``dest`` may be missing or empty. A non-empty ``dest`` is replaced only when
-    ``replace(dest)`` is true; otherwise :class:`OutputError` is raised *before* anything
-    is written. On an exception inside the block the temporary folder (and any parent
-    folder created for it) is removed and ``dest`` is untouched.
-    """
-    dest = Path(dest).absolute()
-    if dest.exists() and not dest.is_dir():
-        raise OutputError(f"{dest} exists and is not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not replace(dest):
-        raise OutputError(f"{dest} is not empty and was not written by o2opt; "
-                          "choose another folder or empty it")
-    created = [p for p in reversed(dest.parents) if not p.exists()]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    done = False
-    try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        _move_into_place(tmp, dest)
-        done = True
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not done:
-            for parent in reversed(created):
-                with contextlib.suppress(OSError):
-                    parent.rmdir()  # only if still empty
-
-
-def _move_into_place(tmp: Path, dest: Path) -> None:
-    """Rename ``tmp`` to ``dest``, replacing an existing ``dest`` (restored on failure)."""
-    if not dest.is_dir():
-        os.replace(tmp, dest)
-        return
-    old = tmp.with_name(tmp.name + ".old")
-    os.replace(dest, old)
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        os.replace(old, dest)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
