@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io as _io
 import logging
 import os
@@ -175,11 +176,12 @@ def _read_folder(folder: Path) -> RawInput:
     for name, table in TABLES.items():
         file = folder / table.file
         raw.sources[name] = table.file
-        if file.exists() and not file.is_file():
-            raw.problems.append(Problem(table.file, None, None, "is not a file"))
+        state = _file_state(file)
+        if state not in ("file", "absent"):
+            raw.problems.append(Problem(table.file, None, None, state))
             raw.unreadable.add(name)
             continue
-        if not file.exists():
+        if state == "absent":
             if name == "hospitals":
                 raw.problems.append(Problem(table.file, None, None,
                                             f"required file is missing from {folder}"))
@@ -193,9 +195,49 @@ def _read_folder(folder: Path) -> RawInput:
         raw.add(name, frame, rows)
         raw.stripped.add(name)
     toml = folder / "scenario.toml"
-    if toml.is_file():
+    state = _file_state(toml)
+    if state == "file":
         raw.model, raw.model_lines = _read_toml(toml, raw.problems)
+    elif state != "absent":
+        raw.problems.append(Problem(toml.name, None, None, state))
     return raw
+
+
+def _file_state(file: Path) -> str:
+    """``"absent"`` (nothing of that name: :func:`os.lstat` finds none), ``"file"`` (a
+    regular file, or a symbolic link to one), or what is wrong with what is there.
+
+    Only a truly absent file is absent: a dangling symbolic link, a loop of links, a
+    folder or a device in a file's place is an input problem, not a missing file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _file_state(folder / "stations.csv"), _file_state(folder)
+    ('absent', 'is a folder, not a file')
+    """
+    import stat
+
+    try:
+        os.lstat(file)
+    except FileNotFoundError:
+        return "absent"
+    except OSError as e:
+        return f"cannot be read: {e.strerror}"
+    try:
+        mode = os.stat(file).st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link that loops"
+        if isinstance(e, FileNotFoundError):
+            return f"is a symbolic link to {os.readlink(file)}, which does not exist"
+        return f"cannot be read: {e.strerror}"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    return "is not a regular file (a device, pipe or socket)"
 
 
 def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -> str | None:
@@ -421,6 +463,10 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
         row = f"line {line}" if line else None
         problems.append(Problem(file.name, None, row, f"is not valid TOML: {message}"))
         return {}, {}
+    except ValueError as e:  # tomllib: an integer longer than Python converts (4300 digits)
+        why = "holds a number too long to read" if "digits" in str(e) else str(e)
+        problems.append(Problem(file.name, None, None, f"is not valid TOML: {why}"))
+        return {}, {}
     from o2opt.validate import closest
 
     lines = _toml_lines(text)
@@ -533,8 +579,10 @@ def _read_geopackage(file: Path) -> RawInput:
     import geopandas as gpd
     import pyogrio
 
-    if not file.is_file():
-        raise InputError([Problem(str(file), None, None, "GeoPackage does not exist")])
+    state = _file_state(file)
+    if state != "file":
+        what = "GeoPackage does not exist" if state == "absent" else state
+        raise InputError([Problem(str(file), None, None, what)])
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(file)]
     except Exception as e:  # GDAL raises several types
@@ -563,10 +611,15 @@ def _read_geopackage(file: Path) -> RawInput:
         rows = [f"feature {fid}" for fid in frame.index]
         raw.add(name, _points_to_latlon(frame, name, rows, raw), rows)
     for toml in (file.with_suffix(".toml"), file.parent / "scenario.toml"):
-        if toml.is_file():
+        state = _file_state(toml)
+        if state == "absent":
+            continue
+        if state == "file":
             raw.model, raw.model_lines = _read_toml(toml, raw.problems)
-            raw.model_source = toml.name
-            break
+        else:
+            raw.problems.append(Problem(toml.name, None, None, state))
+        raw.model_source = toml.name
+        break
     return raw
 
 
