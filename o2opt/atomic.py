@@ -112,6 +112,7 @@ def check_writable(dest: str | os.PathLike[str], *,
     (or folder) where no temporary folder can be created (read-only, no permission, full).
     """
     dest = resolve_destination(dest)
+    _recover(dest)
     _check_destination(dest, replace)
     created = _make_parents(dest)
     try:

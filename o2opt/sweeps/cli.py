@@ -132,12 +132,16 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse a folder that holds anything but an earlier sweep."""
+    """Refuse a folder that holds anything but an earlier sweep, or that cannot be written
+    (a file in the way, a dangling symbolic link, a read-only or full disk)."""
+    from o2opt.atomic import check_writable
+
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder")
     if (out.is_dir() and any(out.iterdir()) and not (out / "store" / "meta.json").is_file()):
         raise OutputError(f"{out} is not empty and does not hold an o2opt sweep; choose "
                           "another folder or empty it")
+    check_writable(out, replace=lambda folder: (folder / "store" / "meta.json").is_file())
 
 
 @contextlib.contextmanager
@@ -299,6 +303,11 @@ def run_sweep(args: argparse.Namespace) -> int:
             results = sweep(network, specs, retry_failed=args.retry_failed, **run)
             bar.close()
             write_outputs(args.out, network, specs, results, robust=args.robust, run=run)
+        except OutputError:
+            raise
+        except OSError as e:  # a full or read-only disk while writing the store or tables
+            where = f" ({e.filename})" if e.filename else ""
+            raise OutputError(f"{args.out}: {e.strerror or e}{where}") from e
         finally:
             bar.close()
     failed = int((results["status"] == "error").sum())
