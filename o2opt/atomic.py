@@ -4,7 +4,7 @@
 place in one step; :func:`check_writable` tries the same before long work (a solve), so
 that an unwritable destination is reported at once rather than after it.
 
-The rules (``docs/results.md`` says what a user can rely on):
+The rules (``docs/model.md``, "Writing the result folder", says what a user can rely on):
 
 - **Symbolic links.** A destination that is a symbolic link to a folder is written into
   the link's target (the link stays); a dangling link or a loop is an

@@ -53,7 +53,7 @@ def scenario(tmp_path) -> Path:
 
 
 # --------------------------------------------------------------------------- 1. day ranges
-@pytest.mark.parametrize("days", ["0-30000000", "0-99999999999999999999", "5-3660"])
+@pytest.mark.parametrize("days", ["0-30000000", "0-99999999999999999999"])
 def test_a_huge_day_range_in_a_grid_is_refused_at_once(scenario, tmp_path, days):
     proc = o2opt_cli("sweep", str(scenario), "--grid", f"outage:S1={days}", "--out",
                      str(tmp_path / "sweep"))
@@ -73,11 +73,13 @@ def test_a_huge_day_range_in_a_scenario_table_is_refused_at_once(scenario, tmp_p
 
 
 def test_day_ranges_in_python_are_checked_before_they_are_listed():
-    from o2opt.sweeps import Outage
+    from o2opt.sweeps import Outage, grid
 
     start = time.monotonic()
     with pytest.raises(ValueError, match="beyond the longest horizon"):
         Outage("P1", range(10**15))
+    with pytest.raises(InputError, match="day 3660 is beyond the longest horizon"):
+        grid({"outage:P1": ["5-3660"]})
     assert time.monotonic() - start < 1
     assert Outage("P1", range(3)).days == (0, 1, 2)
 
@@ -112,19 +114,25 @@ def test_a_turnaround_far_beyond_the_horizon_is_folded_not_looped():
     assert rows.stop - rows.start == 3
 
 
-@pytest.mark.parametrize("model", [{"hospital_dwell_days": 1e7},
-                                   {"truck_speed_km_h": 1e-6},
-                                   {"truck_speed_km_h": 1e-300, "working_hours_day": 1e-10}])
-def test_an_absurd_turnaround_is_an_input_error(scenario, tmp_path, model):
+def test_an_absurd_turnaround_exits_2(scenario, tmp_path):
     stations = pd.read_csv(scenario / "stations.csv")
     stations["fleet_cylinders"] = 10.0
     stations.to_csv(scenario / "stations.csv", index=False)
-    lines = "".join(f"{k} = {v!r}\n" for k, v in model.items())
-    (scenario / "scenario.toml").write_text(f"[model]\nhorizon_days = 3\n{lines}")
+    (scenario / "scenario.toml").write_text("[model]\nhorizon_days = 3\n"
+                                            "hospital_dwell_days = 1e7\n")
     proc = o2opt_cli("solve", str(scenario), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
     assert "turnaround" in proc.stderr and "longer than 1e+06 days" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("model", [{"truck_speed_km_h": 1e-6},
+                                   {"truck_speed_km_h": 1e-300, "working_hours_day": 1e-10}])
+def test_an_absurd_turnaround_is_an_input_error(model):
+    start = time.monotonic()
+    with pytest.raises(InputError, match="longer than 1e"):
+        o2opt.optimize(fleet_network(3, **model))
+    assert time.monotonic() - start < 5
 
 
 def test_a_tanker_turnaround_is_bounded_too():
@@ -148,14 +156,21 @@ def test_a_huge_integer_for_any_numeric_key_is_an_input_error(key):
         check_model({key: -(10**400)})
 
 
-@pytest.mark.parametrize("toml", ["horizon_days = 1" + "0" * 80, "budget = 1" + "0" * 400,
-                                  "budget = 1" + "0" * 5000])
-def test_huge_toml_integers_exit_2(scenario, tmp_path, toml):
-    (scenario / "scenario.toml").write_text(f"[model]\n{toml}\n")
+def test_a_huge_toml_integer_exits_2(scenario, tmp_path):
+    (scenario / "scenario.toml").write_text("[model]\nbudget = 1" + "0" * 400 + "\n")
     proc = o2opt_cli("solve", str(scenario), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
-    assert "scenario.toml" in proc.stderr
+    assert "scenario.toml, key budget, line 2: is far out of range" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("toml", ["horizon_days = 1" + "0" * 80, "budget = 1" + "0" * 400,
+                                  "budget = 1" + "0" * 5000, "cylinder_m3 = -1" + "0" * 330])
+def test_huge_toml_integers_are_input_errors(scenario, toml):
+    (scenario / "scenario.toml").write_text(f"[model]\n{toml}\n")
+    with pytest.raises(InputError) as info:
+        o2opt.read_network(scenario)
+    assert [p.source for p in info.value.problems] == ["scenario.toml"]
 
 
 # --------------------------------------------------------------------------- 6. odd files
@@ -209,22 +224,40 @@ def test_a_device_as_scenario_table_is_refused(scenario, tmp_path):
 
 
 # --------------------------------------------------------------------------- 12. scheduler
-@pytest.mark.parametrize("address", ["notaurl", "tcp://host:99999", "http://x:1"])
-def test_a_scheduler_that_is_not_an_address_exits_2(scenario, tmp_path, address):
+def test_a_scheduler_that_is_not_an_address_exits_2(scenario, tmp_path):
     pytest.importorskip("distributed")
-    proc = o2opt_cli("sweep", str(scenario), "--grid", "budget=0,1", "--scheduler", address,
+    proc = o2opt_cli("sweep", str(scenario), "--grid", "budget=0,1", "--scheduler", "notaurl",
                      "--out", str(tmp_path / "sweep"))
     assert proc.returncode == 2
     assert "--scheduler: must look like tcp://HOST:PORT" in proc.stderr
     assert not (tmp_path / "sweep").exists()
 
 
-def test_a_scheduler_nobody_answers_exits_2_in_time(scenario, tmp_path):
-    pytest.importorskip("distributed")
-    proc = o2opt_cli("sweep", str(scenario), "--grid", "budget=0,1", "--scheduler",
-                     "tcp://127.0.0.1:9", "--out", str(tmp_path / "sweep"))
-    assert proc.returncode == 2
-    assert "cannot reach the Dask scheduler" in proc.stderr
+@pytest.mark.parametrize("address", ["tcp://host:99999", "http://x:1", "tcp://:8786", ""])
+def test_scheduler_addresses_are_checked(address):
+    from o2opt.sweeps.cli import _check_address
+
+    with pytest.raises(InputError, match="must look like tcp://HOST:PORT"):
+        _check_address(address)
+    for good in ("tcp://10.0.0.5:8786", "localhost:8786", "tls://[::1]:8786"):
+        _check_address(good)
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ECONNREFUSED, "refused"),
+                                   MemoryError("3 EiB"), ValueError("bad frame")])
+def test_any_failure_to_reach_the_scheduler_exits_2(scenario, tmp_path, monkeypatch, capsys,
+                                                    error):
+    distributed = pytest.importorskip("distributed")
+
+    def client(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(distributed, "Client", client)
+    from o2opt.cli import main
+
+    assert main(["sweep", str(scenario), "--grid", "budget=0,1", "--scheduler",
+                 "tcp://127.0.0.1:9", "--out", str(tmp_path / "sweep"), "-q"]) == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not (tmp_path / "sweep").exists()
 
 
@@ -355,17 +388,17 @@ def result_of(folder: Path) -> dict:
 def test_an_earlier_result_is_swapped_atomically(tmp_path, monkeypatch):
     if atomic._renameat2() is None:
         pytest.skip("renameat2 is Linux only; the fallback is tested below")
-    sol = o2opt.optimize(network())
     out = tmp_path / "out"
-    sol.to_folder(out)
+    o2opt.optimize(network(horizon_days=2)).to_folder(out)
+    sol = o2opt.optimize(network())
     swaps = []
     real = atomic._exchange
     monkeypatch.setattr(atomic, "_exchange", lambda a, b: (swaps.append(Path(b)),
                                                            real(a, b))[1])
     monkeypatch.setattr(os, "replace", lambda *a: pytest.fail("renamed, not swapped"))
     monkeypatch.setattr(os, "rename", lambda *a: pytest.fail("renamed, not swapped"))
-    sol.to_folder(out, map_png=True)
-    assert swaps == [out] and "map.png" in listing(out)
+    sol.to_folder(out)
+    assert swaps == [out] and result_of(out)["horizon_days"] == 1
     assert listing(tmp_path) == ["out"]
 
 
@@ -452,7 +485,7 @@ def test_results_are_complete_or_absent_under_sigkill(scenario, tmp_path):
     subprocess.run(command, env=env, timeout=120, check=True)
     full_s = time.monotonic() - start
     rng = np.random.default_rng(11)
-    for fraction in rng.uniform(0.5, 1.05, size=6):
+    for fraction in rng.uniform(0.5, 1.05, size=3):
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(fraction * full_s)
