@@ -215,7 +215,7 @@ def _file_state(file: Path) -> str:
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> _file_state(folder / "stations.csv"), _file_state(folder)
-    ('absent', 'is a folder, not a file')
+    ('absent', 'is not a file: it is a folder')
     """
     import stat
 
@@ -236,8 +236,8 @@ def _file_state(file: Path) -> str:
     if stat.S_ISREG(mode):
         return "file"
     if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
-    return "is not a regular file (a device, pipe or socket)"
+        return "is not a file: it is a folder"
+    return "is not a file: it is a device, a pipe or a socket"
 
 
 def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -> str | None:

@@ -213,13 +213,13 @@ def test_only_a_truly_absent_optional_file_is_absent(scenario, tmp_path):
     (scenario / "stations.csv").unlink()
     (scenario / "scenario.toml").mkdir()
     proc = o2opt_cli("validate", str(scenario))
-    assert proc.returncode == 2 and "scenario.toml: is a folder, not a file" in proc.stderr
+    assert proc.returncode == 2 and "scenario.toml: is not a file: it is a folder" in proc.stderr
 
 
 def test_a_device_as_scenario_table_is_refused(scenario, tmp_path):
     proc = o2opt_cli("sweep", str(scenario), "--scenarios", "/dev/zero", "--out",
                      str(tmp_path / "sweep"))
-    assert proc.returncode == 2 and "not a regular file" in proc.stderr
+    assert proc.returncode == 2 and "is not a file: it is a device" in proc.stderr
     assert not (tmp_path / "sweep").exists()
 
 

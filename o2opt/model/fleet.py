@@ -35,7 +35,8 @@ def turnaround_days(km: np.ndarray, scenario: Scenario) -> np.ndarray:
     >>> turnaround_days(np.array([160.0]), Scenario()).tolist()  # 320 km / 320 km a day + 1
     [2.0]
     """
-    drive = 2 * km / (scenario.truck_speed_km_h * scenario.working_hours_day)
+    with np.errstate(over="ignore", divide="ignore"):  # inf: refused by check_turnaround
+        drive = 2 * km / (scenario.truck_speed_km_h * scenario.working_hours_day)
     return drive + scenario.hospital_dwell_days
 
 

@@ -637,8 +637,8 @@ def read_scenarios(path: str | Path, network: Network | None = None) -> list[Sce
     source = path.name
     state = _file_state(path)
     if state != "file":  # a device or a pipe would be read forever
-        raise InputError([Problem(source, None, None,
-                                  "does not exist" if state == "absent" else state)])
+        why = "cannot be read: it does not exist" if state == "absent" else state
+        raise InputError([Problem(source, None, None, why)])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
