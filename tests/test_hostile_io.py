@@ -354,20 +354,21 @@ def test_real_mounts_read_only_full_and_a_mount_root(scenario, tmp_path):
     script.write_text(textwrap.dedent(f"""\
         set -u
         cd {tmp_path}
-        mkdir ro full root
+        mkdir ro full root bind
         mount -t tmpfs -o ro,size=64k tmpfs ro
         mount -t tmpfs -o size=8k tmpfs full
         mount -t tmpfs -o size=4m tmpfs root
+        mount --bind bind bind
         o2() {{ {sys.executable} -m o2opt solve {scenario} -q --out "$1" >/dev/null 2>"$2"; \
 echo $? >> codes; }}
-        o2 ro/out err1; o2 ro err2; o2 full/out err3; o2 root err4; o2 root err5
-        ls -A ro > ls_ro; ls -A full > ls_full; ls -A root > ls_root
+        o2 ro/out err1; o2 ro err2; o2 full/out err3; o2 root err4; o2 root err5; o2 bind err6
+        ls -A ro > ls_ro; ls -A full > ls_full; ls -A root > ls_root; ls -A bind > ls_bind
         """))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(["unshare", "-m", "sh", str(script)], capture_output=True,
                           text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "codes").read_text().split() == ["2", "2", "2", "0", "0"]
+    assert (tmp_path / "codes").read_text().split() == ["2", "2", "2", "0", "0", "0"]
     for name in ("err1", "err2", "err3"):
         err = (tmp_path / name).read_text()
         assert "o2opt: cannot write the result:" in err and "Traceback" not in err, err
@@ -375,6 +376,22 @@ echo $? >> codes; }}
     assert "No space left on device" in (tmp_path / "err3").read_text()
     assert (tmp_path / "ls_ro").read_text() == "" == (tmp_path / "ls_full").read_text()
     assert set((tmp_path / "ls_root").read_text().split()) == RESULT_FILES
+    assert set((tmp_path / "ls_bind").read_text().split()) == RESULT_FILES  # EBUSY: inside
+
+
+def test_a_folder_the_kernel_will_not_rename_is_written_inside(tmp_path, monkeypatch):
+    # a bind mount looks like any folder until the rename fails with EBUSY
+    sol = o2opt.optimize(network())
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def busy(a, b):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(b))
+
+    monkeypatch.setattr(atomic, "_exchange", busy)
+    sol.to_folder(out)
+    sol.to_folder(out)
+    assert set(listing(out)) == RESULT_FILES and listing(tmp_path) == ["out"]
 
 
 # --------------------------------------------------------------------------- 13. replacing
