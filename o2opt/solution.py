@@ -2,7 +2,7 @@
 
 A :class:`Solution` keeps the network, the model and the solver's answer; its tables are
 computed on first use. :meth:`Solution.to_folder` writes exactly the files MODEL.md lists,
-through a temporary folder renamed into place.
+through a temporary folder swapped into place (:mod:`o2opt.atomic`).
 """
 
 from __future__ import annotations
