@@ -19,22 +19,22 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io as _io
 import logging
 import os
 import re
-import shutil
 import sys
-import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, overload
 
 import numpy as np
 import pandas as pd
 
-from o2opt.errors import InputError, OutputError, Problem
+from o2opt.atomic import atomic_folder
+from o2opt.errors import InputError, Problem
 from o2opt.schema import MODEL_KEYS, TABLES
 from o2opt.validate import RawInput, check, closest
 
@@ -149,11 +149,12 @@ def _read_folder(folder: Path) -> RawInput:
     for name, table in TABLES.items():
         file = folder / table.file
         raw.sources[name] = table.file
-        if file.exists() and not file.is_file():
-            raw.problems.append(Problem(table.file, None, None, "is not a file"))
+        state = _file_state(file)
+        if state not in ("file", "absent"):
+            raw.problems.append(Problem(table.file, None, None, state))
             raw.unreadable.add(name)
             continue
-        if not file.exists():
+        if state == "absent":
             if name == "hospitals":
                 raw.problems.append(Problem(table.file, None, None,
                                             f"required file is missing from {folder}"))
@@ -167,9 +168,49 @@ def _read_folder(folder: Path) -> RawInput:
         raw.add(name, frame, rows)
         raw.stripped.add(name)
     toml = folder / "scenario.toml"
-    if toml.is_file():
+    state = _file_state(toml)
+    if state == "file":
         raw.model, raw.model_lines = _read_toml(toml, raw.problems)
+    elif state != "absent":
+        raw.problems.append(Problem(toml.name, None, None, state))
     return raw
+
+
+def _file_state(file: Path) -> str:
+    """``"absent"`` (nothing of that name: :func:`os.lstat` finds none), ``"file"`` (a
+    regular file, or a symbolic link to one), or what is wrong with what is there.
+
+    Only a truly absent file is absent: a dangling symbolic link, a loop of links, a
+    folder or a device in a file's place is an input problem, not a missing file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _file_state(folder / "stations.csv"), _file_state(folder)
+    ('absent', 'is not a file: it is a folder')
+    """
+    import stat
+
+    try:
+        os.lstat(file)
+    except FileNotFoundError:
+        return "absent"
+    except OSError as e:
+        return f"cannot be read: {e.strerror}"
+    try:
+        mode = os.stat(file).st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link that loops"
+        if isinstance(e, FileNotFoundError):
+            return f"is a symbolic link to {os.readlink(file)}, which does not exist"
+        return f"cannot be read: {e.strerror}"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "is not a file: it is a folder"
+    return "is not a file: it is a device, a pipe or a socket"
 
 
 def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -> str | None:
@@ -403,6 +444,10 @@ def _read_toml(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], dic
         row = f"line {line}" if line else None
         problems.append(Problem(file.name, None, row, f"is not valid TOML: {message}"))
         return {}, {}
+    except ValueError as e:  # tomllib: an integer longer than Python converts (4300 digits)
+        why = "holds a number too long to read" if "digits" in str(e) else str(e)
+        problems.append(Problem(file.name, None, None, f"is not valid TOML: {why}"))
+        return {}, {}
     lines = _toml_lines(text)
     model: dict[str, Any] = {}
     for key, value in doc.items():
@@ -543,8 +588,10 @@ def _read_geopackage(file: Path) -> RawInput:
     import geopandas as gpd
     import pyogrio
 
-    if not file.is_file():
-        raise InputError([Problem(str(file), None, None, "GeoPackage does not exist")])
+    state = _file_state(file)
+    if state != "file":
+        what = "GeoPackage does not exist" if state == "absent" else state
+        raise InputError([Problem(str(file), None, None, what)])
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(file)]
     except Exception as e:  # GDAL raises several types
@@ -571,10 +618,15 @@ def _read_geopackage(file: Path) -> RawInput:
         rows = [f"feature {fid}" for fid in frame.index]
         raw.add(name, _points_to_latlon(frame, name, rows, raw), rows)
     for toml in (file.with_suffix(".toml"), file.parent / "scenario.toml"):
-        if toml.is_file():
+        state = _file_state(toml)
+        if state == "absent":
+            continue
+        if state == "file":
             raw.model, raw.model_lines = _read_toml(toml, raw.problems)
-            raw.model_source = toml.name
-            break
+        else:
+            raw.problems.append(Problem(toml.name, None, None, state))
+        raw.model_source = toml.name
+        break
     return raw
 
 
@@ -702,56 +754,3 @@ def _csv_quoted(text: str) -> str:
     buffer = _io.StringIO()
     csv.writer(buffer, lineterminator=os.linesep).writerow([text, ""])
     return buffer.getvalue()[:-1 - len(os.linesep)]
-
-
-@contextlib.contextmanager
-def atomic_folder(dest: Path, *, replace: Callable[[Path], bool]) -> Iterator[Path]:
-    """Yield a temporary folder beside ``dest``; on success, move it to ``dest``.
-
-    ``dest`` may be missing or empty. A non-empty ``dest`` is replaced only when
-    ``replace(dest)`` is true; otherwise :class:`OutputError` is raised *before* anything
-    is written. On an exception inside the block the temporary folder (and any parent
-    folder created for it) is removed and ``dest`` is untouched.
-    """
-    dest = Path(dest).absolute()
-    if dest.exists() and not dest.is_dir():
-        raise OutputError(f"{dest} exists and is not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not replace(dest):
-        raise OutputError(f"{dest} is not empty and was not written by o2opt; "
-                          "choose another folder or empty it")
-    created = [p for p in reversed(dest.parents) if not p.exists()]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    done = False
-    try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        _move_into_place(tmp, dest)
-        done = True
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not done:
-            for parent in reversed(created):
-                with contextlib.suppress(OSError):
-                    parent.rmdir()  # only if still empty
-
-
-def _move_into_place(tmp: Path, dest: Path) -> None:
-    """Rename ``tmp`` to ``dest``, replacing an existing ``dest`` (restored on failure)."""
-    if not dest.is_dir():
-        os.replace(tmp, dest)
-        return
-    old = tmp.with_name(tmp.name + ".old")
-    os.replace(dest, old)
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        os.replace(old, dest)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -2,7 +2,7 @@
 
 A :class:`Solution` keeps the network, the model and the solver's answer; its tables are
 computed on first use. :meth:`Solution.to_folder` writes exactly the files MODEL.md lists,
-through a temporary folder renamed into place.
+through a temporary folder swapped into place (:mod:`o2opt.atomic`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from o2opt.atomic import check_writable, is_temporary
 from o2opt.io import atomic_folder, write_csv
 from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
@@ -375,11 +376,12 @@ class Solution:
                   extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None) -> Path:
         """Write the result files of MODEL.md to ``folder``.
 
-        Everything is written to a temporary sibling folder first and renamed into place,
-        so an interrupted write never leaves a partial result. An existing folder is
-        replaced only if it is empty or holds an earlier o2opt result; anything else raises
-        :class:`~o2opt.errors.OutputError` before writing. Without a solution only
-        ``summary.json`` is written.
+        Everything is written to a temporary sibling folder first and swapped into place
+        (:mod:`o2opt.atomic`), so an interrupted write never leaves a partial result. An
+        existing folder is replaced only if it is empty or holds an earlier o2opt result;
+        anything else raises :class:`~o2opt.errors.OutputError` before writing, as does a
+        place that cannot be written. A symbolic link is written through (its target is
+        replaced, the link stays). Without a solution only ``summary.json`` is written.
 
         Parameters
         ----------
@@ -464,26 +466,26 @@ def _clean(x: np.ndarray, lm: LinearModel) -> np.ndarray:
     return x
 
 
-def check_result_folder(folder: str | os.PathLike[str]) -> None:
-    """Raise :class:`~o2opt.errors.OutputError` if writing a result to ``folder`` would
-    destroy something that is not an earlier o2opt result (call before long work)."""
-    from o2opt.errors import OutputError
-
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder} exists and is not a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not _is_result_folder(folder):
-        raise OutputError(f"{folder} is not empty and does not hold an o2opt result; "
-                          "choose another folder or empty it")
+def check_result_folder(folder: str | os.PathLike[str]) -> Path:
+    """Raise :class:`~o2opt.errors.OutputError` if a result cannot be written to ``folder``
+    (call before long work): writing would destroy something that is not an earlier o2opt
+    result, or the place cannot be written (a file in the way, a read-only or full disk, a
+    dangling symbolic link). Returns the folder that will be written (a symbolic link's
+    target). Leaves nothing behind."""
+    return check_writable(folder, replace=_is_result_folder)
 
 
 def _is_result_folder(folder: Path) -> bool:
-    """True when ``folder`` holds nothing but an earlier o2opt result."""
+    """True when ``folder`` holds nothing but an earlier o2opt result (or one that a killed
+    write was putting in place inside it: see :mod:`o2opt.atomic`)."""
     known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
              "utilization.csv", "map.png", "tankers.csv", *_EXTRA_FILES}
-    names = {p.name for p in folder.iterdir()}
-    if "summary.json" not in names or not names <= known:
+    listing = [p.name for p in folder.iterdir()]
+    names = {n for n in listing if not is_temporary(n)}
+    if not names <= known:
         return False
+    if "summary.json" not in names:
+        return len(names) < len(listing)  # an interrupted write inside the folder
     try:
         return "o2opt_version" in json.loads((folder / "summary.json").read_text("utf-8"))
     except (OSError, ValueError):

@@ -764,7 +764,11 @@ def _model_value(spec: ModelKey, value: Any) -> tuple[Any, str | None]:
         return text, None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, f"must be a number, got {value!r}"
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float's range (TOML integers are unbounded)
+        digits = int(int(value).bit_length() * math.log10(2)) + 1
+        return None, f"is far out of range (a whole number of about {digits} digits)"
     if not math.isfinite(number):
         return None, f"must be finite, got {value!r}"
     limit = magnitude_limit(spec.name)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from o2opt.geo import haversine_km
+from o2opt.model.fleet import check_turnaround
 from o2opt.model.storage import has_tank
 
 if TYPE_CHECKING:
@@ -102,7 +103,10 @@ def add_rows(ctx: Context) -> None:
     fleet_p = np.unique(p_b)
     row_of_f = np.full(len(net.producers), -1, dtype=np.int64)
     row_of_f[fleet_p] = np.arange(len(fleet_p))
-    tau = 2 * i["b_km"] / (sc.truck_speed_km_h * sc.working_hours_day) + sc.tanker_unload_days
+    with np.errstate(over="ignore", divide="ignore"):  # inf: refused by check_turnaround
+        tau = 2 * i["b_km"] / (sc.truck_speed_km_h * sc.working_hours_day) \
+            + sc.tanker_unload_days
+    check_turnaround(tau, "tanker_unload_days")
     fleet = (net.producers["tankers"] * net.producers["tanker_capacity_m3"]).to_numpy(float)
     ctx.rows.add("tanker_fleet", len(fleet_p) * n_days, -np.inf,
                  np.repeat(fleet[fleet_p], n_days),

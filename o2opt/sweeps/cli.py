@@ -115,6 +115,12 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
         return points
     if points is None:
         return table
+    from o2opt.sweeps.scenarios import MAX_GRID_SCENARIOS
+
+    if len(table) * len(points) > MAX_GRID_SCENARIOS:
+        raise InputError([Problem("--grid", None, None, f"crossed with {args.scenarios.name} "
+                                  f"declares {len(table)} x {len(points)} scenarios; at most "
+                                  f"{MAX_GRID_SCENARIOS:,} (split the sweep)")])
     specs: list[ScenarioSpec] = []
     problems: dict[str, Problem] = {}
     for row in table:
@@ -130,12 +136,16 @@ def _specs(args: argparse.Namespace, network: Network) -> list[ScenarioSpec]:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse a folder that holds anything but an earlier sweep."""
+    """Refuse a folder that holds anything but an earlier sweep, or that cannot be written
+    (a file in the way, a dangling symbolic link, a read-only or full disk)."""
+    from o2opt.atomic import check_writable
+
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder")
     if (out.is_dir() and any(out.iterdir()) and not (out / "store" / "meta.json").is_file()):
         raise OutputError(f"{out} is not empty and does not hold an o2opt sweep; choose "
                           "another folder or empty it")
+    check_writable(out, replace=lambda folder: (folder / "store" / "meta.json").is_file())
 
 
 @contextlib.contextmanager
@@ -148,11 +158,14 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     except ImportError:
         raise InputError([Problem("--scheduler", None, None, "needs Dask distributed: "
                                   "pip install 'dask[distributed]'")]) from None
+    _check_address(args.scheduler)
     try:
-        client = Client(args.scheduler)  # timeout: distributed.comm.timeouts.connect
-    except (OSError, TimeoutError) as e:
+        client = Client(args.scheduler, timeout=_CONNECT_TIMEOUT_S)
+    except Exception as e:  # OSError, TimeoutError, or whatever a wrong peer sends back
+        why = (str(e) or type(e).__name__) if isinstance(e, OSError | TimeoutError) else \
+            f"what answered is not a Dask scheduler ({type(e).__name__})"
         raise InputError([Problem("--scheduler", None, None, f"cannot reach the Dask "
-                                  f"scheduler at {args.scheduler}: {e}")]) from None
+                                  f"scheduler at {args.scheduler}: {why}")]) from None
     try:
         n = len(client.scheduler_info().get("workers", {}))
         log.info("Dask scheduler %s: %d worker(s), dashboard %s", args.scheduler, n,
@@ -160,6 +173,31 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
         yield client.get_executor()
     finally:
         client.close()
+
+
+_CONNECT_TIMEOUT_S = 10  # seconds to reach the scheduler (the command fails well within 30 s)
+
+
+def _check_address(address: str) -> None:
+    """Raise :class:`InputError` unless ``address`` looks like a Dask scheduler address
+    (``[tcp://|tls://|ucx://|ws://|wss://]HOST:PORT``).
+
+    Examples
+    --------
+    >>> _check_address("tcp://10.0.0.5:8786")
+    >>> _check_address("notaurl")
+    Traceback (most recent call last):
+    ...
+    o2opt.errors.InputError: 1 problem in the input:
+      - --scheduler: must look like tcp://HOST:PORT (a Dask scheduler), got 'notaurl'
+    """
+    import re
+
+    match = re.fullmatch(r"(?:(tcp|tls|ucx|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)"
+                         r":(\d{1,5})/?", address.strip())
+    if match is None or not 0 < int(match.group(3)) < 65536:
+        raise InputError([Problem("--scheduler", None, None, "must look like tcp://HOST:PORT "
+                                  f"(a Dask scheduler), got {address!r}")])
 
 
 class ProgressBar:
@@ -269,6 +307,11 @@ def run_sweep(args: argparse.Namespace) -> int:
             results = sweep(network, specs, retry_failed=args.retry_failed, **run)
             bar.close()
             write_outputs(args.out, network, specs, results, robust=args.robust, run=run)
+        except OutputError:
+            raise
+        except OSError as e:  # a full or read-only disk while writing the store or tables
+            where = f" ({e.filename})" if e.filename else ""
+            raise OutputError(f"{args.out}: {e.strerror or e}{where}") from e
         finally:
             bar.close()
     failed = int((results["status"] == "error").sum())

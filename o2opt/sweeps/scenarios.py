@@ -84,12 +84,27 @@ _FACILITY_KINDS = ("producers", "stations", "candidates")
 
 
 # --------------------------------------------------------------------------- events
+#: The last day any scenario can have (``horizon_days`` is at most its schema maximum).
+MAX_DAY = int(MODEL_KEYS["horizon_days"].maximum or 0) - 1
+#: The most scenarios a grid may declare (its columns' values multiplied).
+MAX_GRID_SCENARIOS = 100_000
+
+
+def _beyond_last_day(day: int) -> ValueError:
+    return ValueError(f"day {day} is beyond the longest horizon o2opt plans "
+                      f"(horizon_days <= {MAX_DAY + 1}: days 0-{MAX_DAY})")
+
+
 def _days(days: Iterable[int] | None) -> Days:
     if days is None:
         return None
+    if isinstance(days, range) and len(days) and max(days[0], days[-1]) > MAX_DAY:
+        raise _beyond_last_day(max(days[0], days[-1]))  # before the range is listed
     out = tuple(sorted({int(d) for d in days}))
     if not out:
         raise ValueError("days is empty; use None for every day")
+    if out[-1] > MAX_DAY:
+        raise _beyond_last_day(out[-1])
     return out
 
 
@@ -434,6 +449,8 @@ def _parse_days(text: str) -> Days:
                              f"several joined by + (0-2+5), got {text!r}") from None
         if a < 0 or b < a:
             raise ValueError(f"day range {part.strip()!r} must run from a day >= 0 upwards")
+        if b > MAX_DAY:  # checked before the range is expanded
+            raise _beyond_last_day(b)
         days.update(range(a, b + 1))
     return _days(days)
 
@@ -620,8 +637,14 @@ def read_scenarios(path: str | Path, network: Network | None = None) -> list[Sce
     o2opt.errors.InputError: 1 problem in the input:
       - scenarios.csv, column budgett: unknown column (did you mean 'budget'?): ...
     """
+    from o2opt.io import _file_state
+
     path = Path(path)
     source = path.name
+    state = _file_state(path)
+    if state != "file":  # a device or a pipe would be read forever
+        why = "cannot be read: it does not exist" if state == "absent" else state
+        raise InputError([Problem(source, None, None, why)])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
@@ -667,7 +690,13 @@ def grid(values: Mapping[str, Sequence[Any]], network: Network | None = None
 'budget=1000000, max_new_sites=1', 'budget=1000000, max_new_sites=2']
     """
     columns = list(values)
-    combos = list(itertools.product(*(list(values[c]) for c in columns)))
+    lists = [list(values[c]) for c in columns]
+    if math.prod(map(len, lists)) > MAX_GRID_SCENARIOS:
+        sizes = " x ".join(str(len(v)) for v in lists)
+        raise InputError([Problem("--grid", None, None, f"declares {sizes} = "
+                                  f"{math.prod(map(len, lists)):,} scenarios; at most "
+                                  f"{MAX_GRID_SCENARIOS:,} (split the sweep)")])
+    combos = list(itertools.product(*lists))
     frame = pd.DataFrame(combos, columns=columns, dtype=object)
     rows = [", ".join(f"{c}={v}" for c, v in zip(columns, combo, strict=True))
             for combo in combos]
