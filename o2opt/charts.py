@@ -1,9 +1,10 @@
 """Charts of a solution: need, supply and gap by region; cost breakdown; unmet demand by day.
 
-Every chart uses matplotlib's object API (no pyplot state): it draws on the ``ax`` you give,
-or on a new :class:`matplotlib.figure.Figure`, and returns the Axes. That works the same in a
-notebook (show ``ax.figure``), a script, the HTML report and the command line
-(:func:`save_figure`).
+Every chart draws on the ``ax`` you give and returns the Axes. Without ``ax`` it makes a new
+figure with pyplot (the pandas and geopandas convention), so Jupyter shows it under the cell
+without ``%matplotlib inline``; in a script call ``plt.show()`` or :func:`save_figure`. Inside
+:func:`offscreen` new figures are plain :class:`matplotlib.figure.Figure` objects that pyplot
+does not keep (what the report and the command line use).
 
 The numbers behind the charts come from :func:`region_summary` and :func:`daily_by_region`,
 plain DataFrames you can also tabulate.
@@ -23,6 +24,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COLORS",
     "daily_by_region",
+    "new_axes",
+    "offscreen",
     "plot_cost_breakdown",
     "plot_daily_unmet",
     "plot_gap_by_region",
@@ -77,10 +83,37 @@ def plain(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _new_ax(figsize: tuple[float, float]) -> Axes:
-    from matplotlib.figure import Figure
+_OFFSCREEN: ContextVar[bool] = ContextVar("o2opt_charts_offscreen", default=False)
 
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+@contextmanager
+def offscreen() -> Iterator[None]:
+    """New figures made inside this block are detached from pyplot (not shown, not kept).
+
+    For code that only saves images (reports, the command line, a server): no pyplot
+    backend is involved and nothing accumulates in ``plt.get_fignums()``. Per thread and
+    per asyncio task (a :class:`contextvars.ContextVar`).
+    """
+    token = _OFFSCREEN.set(True)
+    try:
+        yield
+    finally:
+        _OFFSCREEN.reset(token)
+
+
+def new_axes(figsize: tuple[float, float]) -> Axes:
+    """Axes on a new figure: a pyplot figure (shown by Jupyter), or a detached
+    :class:`~matplotlib.figure.Figure` inside :func:`offscreen`."""
+    if _OFFSCREEN.get():
+        from matplotlib.figure import Figure
+
+        return Figure(figsize=figsize, layout="constrained").add_subplot()
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize, layout="constrained")[1]
+
+
+_new_ax = new_axes
 
 
 def _hospital_regions(network: Network) -> pd.Series:

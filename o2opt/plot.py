@@ -1,7 +1,7 @@
 """Maps of a solution: facilities by kind, delivery flows scaled by volume, unmet demand.
 
-Uses matplotlib's object API (no pyplot state), so it works the same in notebooks, scripts
-and the command line.
+Draws on the ``ax`` given, else on a new pyplot figure so that Jupyter shows it (see
+:func:`o2opt.charts.new_axes`); :func:`save_map` draws off screen.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
     Parameters
     ----------
     ax : matplotlib Axes, optional
-        Where to draw; a new figure when omitted.
+        Where to draw; a new pyplot figure when omitted (shown by Jupyter).
     title : str, optional
         Defaults to the status, objective and unmet demand.
     labels : bool
@@ -103,11 +103,12 @@ def plot_map(solution: Solution, ax: Axes | None = None, *, title: str | None = 
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    from o2opt.charts import new_axes
+
     if ax is None:
-        ax = Figure(figsize=(9, 9), layout="constrained").add_subplot()
+        ax = new_axes((9, 9))
     g = geodataframes(solution)
     fac, deliv, bulk = g["facilities"], g["deliveries"], g["bulk"]
     hosp = fac[fac["kind"] == "hospital"]
@@ -203,7 +204,10 @@ def _plain(text: object) -> str:
 
 
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:
-    """Save :func:`plot_map` as an image (format from the file name)."""
-    ax = plot_map(solution, **kwargs)
+    """Save :func:`plot_map` as an image (format from the file name), drawn off screen."""
+    from o2opt.charts import offscreen
+
+    with offscreen():
+        ax = plot_map(solution, **kwargs)
     ax.get_figure(root=True).savefig(path, dpi=130)  # type: ignore[union-attr]
     return Path(path)

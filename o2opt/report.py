@@ -220,12 +220,13 @@ def _figures(solution: charts.SolutionLike, *, boundaries: gpd.GeoDataFrame | No
 
     out: dict[str, Axes] = {}
     if solution.has_solution:
-        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)  # type: ignore[arg-type]
-        out["gap"] = charts.plot_gap_by_region(solution)
-        out["cost"] = charts.plot_cost_breakdown(solution)
-        if solution.network.scenario.horizon_days > 1:
-            out["daily"] = charts.plot_daily_unmet(solution)
-            out["heatmap"] = charts.plot_unmet_heatmap(solution)
+        with charts.offscreen():  # saved or embedded, never shown: keep pyplot out of it
+            out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)  # type: ignore[arg-type]
+            out["gap"] = charts.plot_gap_by_region(solution)
+            out["cost"] = charts.plot_cost_breakdown(solution)
+            if solution.network.scenario.horizon_days > 1:
+                out["daily"] = charts.plot_daily_unmet(solution)
+                out["heatmap"] = charts.plot_unmet_heatmap(solution)
     return out
 
 

@@ -124,3 +124,50 @@ def test_map_with_boundaries(iraq_solution, tmp_path):
     assert "governorate boundaries (approximate)" not in [
         t.get_text() for t in plain.get_legend().get_texts()]
     charts.save_figure(ax, tmp_path / "map.png")
+
+
+def _every_chart(solution):
+    from o2opt.plot import plot_map
+
+    return [plot_map(solution), charts.plot_gap_by_region(solution),
+            charts.plot_cost_breakdown(solution), charts.plot_daily_unmet(solution),
+            charts.plot_unmet_heatmap(solution)]
+
+
+def test_charts_without_ax_are_pyplot_figures_so_jupyter_shows_them(three_days):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from o2opt.sweeps.decisions import opening_frequency
+    from o2opt.sweeps.plot import plot_opening_frequency
+
+    plt.close("all")
+    drawn = _every_chart(three_days)
+    r = pd.DataFrame({"status": ["optimal"] * 2, "opened": ["C1;C2", "C2"]})
+    drawn.append(plot_opening_frequency(opening_frequency(r)))
+    try:
+        assert sorted(plt.get_fignums()) == sorted(ax.figure.number for ax in drawn)
+        assert len(set(plt.get_fignums())) == len(drawn)
+    finally:
+        plt.close("all")
+
+
+def test_offscreen_charts_and_saved_files_leave_pyplot_alone(three_days, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from o2opt.report import save_figures
+
+    plt.close("all")
+    with charts.offscreen():
+        drawn = _every_chart(three_days)
+    assert all(ax.figure is not None for ax in drawn)
+    three_days.to_folder(tmp_path / "out", map_png=True)
+    save_figures(three_days, tmp_path / "figures")
+    three_days.to_html(tmp_path / "r.html")
+    assert plt.get_fignums() == []
+    assert (tmp_path / "out" / "map.png").stat().st_size > 5000

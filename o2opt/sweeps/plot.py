@@ -1,6 +1,7 @@
-"""Charts of decisions across scenarios (matplotlib object API, no pyplot state).
+"""Charts of decisions across scenarios.
 
-Each function draws on ``ax`` (a new figure when omitted) and returns the axes;
+Each function draws on ``ax`` (a new pyplot figure when omitted, shown by Jupyter; see
+:func:`o2opt.charts.new_axes`) and returns the axes;
 :func:`save_chart` writes a figure atomically.
 
 Examples
@@ -35,9 +36,9 @@ __all__ = ["plot_opening_frequency", "plot_pareto", "plot_robust", "save_chart"]
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    from o2opt.charts import new_axes
 
-    return Figure(figsize=size, layout="constrained").add_subplot()
+    return new_axes(size)
 
 
 def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost_fixed",
