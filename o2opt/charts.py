@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -50,6 +51,7 @@ __all__ = [
     "plot_unmet_heatmap",
     "region_summary",
     "save_figure",
+    "shaped",
 ]
 
 COLORS = {"onsite": "#b9b9b9", "delivered": "#4a90d9", "unmet": "#d62728",
@@ -79,8 +81,39 @@ class SolutionLike(Protocol):
 
 
 def plain(text: object) -> str:
-    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext."""
-    return str(text).replace("$", r"\$")
+    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext, and
+    right-to-left script laid out for display (:func:`shaped`)."""
+    return shaped(str(text)).replace("$", r"\$")
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def shaped(text: str) -> str:
+    """Arabic (and other right-to-left) text in the form matplotlib can draw.
+
+    matplotlib neither joins Arabic letters nor orders right-to-left runs: it would draw
+    isolated letters backwards. The letters are replaced by their joined presentation forms
+    (``arabic-reshaper``) and put in visual order (``python-bidi``); the default font,
+    DejaVu Sans, has those glyphs. Text without right-to-left characters is unchanged.
+
+    Examples
+    --------
+    >>> shaped("Basra")
+    'Basra'
+    >>> shaped("بغداد") != "بغداد"
+    True
+    """
+    if not _RTL.search(text):
+        return text
+    import arabic_reshaper
+
+    try:
+        from bidi import get_display
+    except ImportError:  # python-bidi < 0.5
+        from bidi.algorithm import get_display
+
+    return str(get_display(arabic_reshaper.reshape(text)))
 
 
 _OFFSCREEN: ContextVar[bool] = ContextVar("o2opt_charts_offscreen", default=False)

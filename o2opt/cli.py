@@ -124,7 +124,12 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
                                   threads=args.threads, verbose=args.verbose)
     solution.seconds["load"] = load_s
     solution.scenario_path = str(scenario.resolve()) if scenario is not None else None
-    options = {"credit": credit} if credit else None
+    options: dict[str, object] = {"credit": credit} if credit else {}
+    if map_png and scenario is not None and solution.has_solution:
+        from o2opt.report import _read_boundaries
+
+        # governorates.geojson or regions.geojson beside the tables (the bundled Iraq data)
+        options["boundaries"] = _read_boundaries(Path(scenario), None)
     solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options)
     s = solution.summary()
     if solution.has_solution:

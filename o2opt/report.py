@@ -203,6 +203,11 @@ def _read_boundaries(scenario: Path, given: str | os.PathLike[str] | None
     else:
         found = [scenario / f for f in BOUNDARY_FILES if (scenario / f).is_file()]
         if not found:
+            from o2opt import datasets
+
+            # the bundled demo is a subset of the bundled Iraq data: same governorates
+            if scenario.is_dir() and scenario.resolve() == datasets.demo_folder().resolve():
+                return datasets.iraq_governorates()
             return None
         frame = gpd.read_file(found[0])
         if found[0].name == "governorates.geojson":
