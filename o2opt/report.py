@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
     from o2opt.network import Network
 
-__all__ = ["ResultView", "read_result", "render_html", "report_folder", "save_figures",
+__all__ = ["ResultView", "compare_html", "read_result", "render_html", "report_folder",
+           "save_figures",
            "save_text", "write_html"]
 
 log = logging.getLogger(__name__)
@@ -617,3 +618,12 @@ def save_text(text: str, path: str | os.PathLike[str]) -> Path:
     os.replace(tmp, path)
     log.info("wrote %s (%.0f kB)", path, len(text) / 1024)
     return path
+
+
+def compare_html(solutions: Sequence[charts.SolutionLike], labels: Sequence[str] | None = None,
+                 path: str | os.PathLike[str] | None = None, **kwargs: Any) -> str:
+    """Several solutions side by side on one self-contained HTML page: see
+    :func:`o2opt.compare.compare_html`."""
+    from o2opt.compare import compare_html as compare
+
+    return compare(solutions, labels, path, **kwargs)
