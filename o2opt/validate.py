@@ -115,6 +115,10 @@ def check(raw: RawInput) -> Network:
     _check_trucks(tables, raw, problems)
     if problems:
         raise InputError(problems)
+    if not raw.quiet or not {"hospitals", "producers", "stations", "candidates"} <= raw.checked:
+        from o2opt.plausibility import warn_implausible  # tables new or changed
+
+        warn_implausible(tables, scenario, raw.sources, raw.rows)
     return Network._checked(scenario, **tables)
 
 

@@ -42,10 +42,11 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 
 
 def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost_fixed",
-                y: str = "unmet_m3", by: list[str] | None = None) -> Axes:
+                y: str = "unmet_m3", by: str | list[str] | None = None) -> Axes:
     """Investment against unmet demand: every solved scenario as a dot, the frontier of
     each world (:func:`~o2opt.sweeps.decisions.pareto_frontier`) as a staircase, frontier
     points labelled with their budget when there is a ``budget`` column."""
+    by = [by] if isinstance(by, str) else by
     frontier = pareto_frontier(results, x, y, by=by)
     ax = _axes(ax, (9.0, 4.5))
     if by is None:
