@@ -121,7 +121,8 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
     check_result_folder(out)  # fail before solving, not after
     solution: Solution = optimize(network, solver=args.solver, backend=args.backend,
                                   time_limit_s=args.time_limit_s, mip_gap=args.mip_gap,
-                                  threads=args.threads, verbose=args.verbose)
+                                  threads=args.threads, verbose=args.verbose,
+                                  progress=False)  # the command line logs each step
     solution.seconds["load"] = load_s
     solution.scenario_path = str(scenario.resolve()) if scenario is not None else None
     options: dict[str, object] = {"credit": credit} if credit else {}

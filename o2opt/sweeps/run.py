@@ -184,7 +184,7 @@ def run_task(task: Task, network: Any = None) -> dict[str, Any]:
     }
     try:
         base = _network(network if network is not None else task.network, task.fingerprint)
-        solution = optimize(apply_scenario(base, spec))
+        solution = optimize(apply_scenario(base, spec), progress=False)
         s = solution.summary()
         record.update({k: s[k] for k in ("status", "objective", "mip_gap", "cost",
                                          "demand_m3", "delivered_m3", "unmet_m3", "opened",
