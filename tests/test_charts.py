@@ -195,7 +195,8 @@ def test_default_font_has_the_shaped_arabic_glyphs():
     ax = Figure().add_subplot()
     ax.set_title(charts.plain(ARABIC + " بغداد البصرة الموصل كربلاء"))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a UserWarning
+        # "Glyph … missing from font(s)" is a UserWarning
+        warnings.filterwarnings("error", message=".*missing from")
         ax.figure.canvas.draw()
 
 
