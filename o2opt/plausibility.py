@@ -14,7 +14,8 @@ warning names the table, the row and the id, and says what to look at:
   ``CAPACITY_FACTOR`` times the largest producer's m³ per day: a capacity in m³ typed into
   ``fill_capacity_cyl_day``.
 
-Turn them into errors with ``warnings.simplefilter("error", o2opt.PlausibilityWarning)``,
+Networks of fewer than ``MIN_FACILITIES`` (10) facilities are not judged. Turn them into
+errors with ``warnings.simplefilter("error", o2opt.PlausibilityWarning)``,
 or off with ``"ignore"``.
 """
 
@@ -32,13 +33,16 @@ from o2opt.errors import PlausibilityWarning
 if TYPE_CHECKING:
     from o2opt.network import Scenario
 
-__all__ = ["CAPACITY_FACTOR", "FAR_FACTOR", "FAR_MIN_KM", "plausibility_warnings"]
+__all__ = ["CAPACITY_FACTOR", "FAR_FACTOR", "FAR_MIN_KM", "MIN_FACILITIES",
+           "plausibility_warnings"]
 
 FAR_FACTOR = 4.0
 FAR_MIN_KM = 300.0
 CAPACITY_FACTOR = 10.0
 _POINTS = ("hospitals", "producers", "stations", "candidates")
-_MIN_POINTS = 5
+#: Networks with fewer facilities (worked examples, tests) are not judged: a handful of
+#: points has no cluster to stand out from, nor a scale to compare a capacity with.
+MIN_FACILITIES = 10
 
 
 def _km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
@@ -58,7 +62,7 @@ def plausibility_warnings(tables: Mapping[str, pd.DataFrame], scenario: Scenario
         t = tables.get(name)
         if t is not None and len(t) and "lat" in t and "lon" in t:
             where += [(name, i, str(t["id"].iloc[i])) for i in range(len(t))]
-    if len(where) >= _MIN_POINTS:
+    if len(where) >= MIN_FACILITIES:
         lat = np.concatenate([tables[n]["lat"].to_numpy(float) for n in _POINTS
                               if n in tables and len(tables[n]) and "lat" in tables[n]])
         lon = np.concatenate([tables[n]["lon"].to_numpy(float) for n in _POINTS
@@ -87,7 +91,8 @@ def plausibility_warnings(tables: Mapping[str, pd.DataFrame], scenario: Scenario
                                f"from the median of the facilities, far outside the others "
                                f"(90 % lie within {q90:,.0f} km): check it")
     stations, producers = tables.get("stations"), tables.get("producers")
-    if (stations is not None and producers is not None and len(stations) and len(producers)
+    if (len(where) >= MIN_FACILITIES and stations is not None and producers is not None
+            and len(stations) and len(producers)
             and "fill_capacity_cyl_day" in stations and "capacity_m3_day" in producers):
         largest = float(np.nanmax(producers["capacity_m3_day"].to_numpy(float)))
         m3 = stations["fill_capacity_cyl_day"].to_numpy(float) * scenario.cylinder_m3

@@ -151,3 +151,14 @@ def test_pareto_frontier_by_a_string():
         "a": True, "b": True, "c": False, "d": True, "e": False, "f": True}
     with pytest.raises(KeyError, match="no column 'wrold'"):
         pareto_frontier(r, by="wrold")
+
+
+def test_worked_examples_of_a_few_facilities_are_not_judged():
+    h = pd.DataFrame({"id": ["H1", "H2"], "lat": [33.3, 0.0], "lon": [44.4, 0.0],
+                      "demand_m3_day": [68.0, 1.0]})
+    s = pd.DataFrame({"id": ["S1"], "lat": [33.31], "lon": [44.4],
+                      "fill_capacity_cyl_day": [1e5]})
+    p = pd.DataFrame({"id": ["P1"], "lat": [33.4], "lon": [44.4], "capacity_m3_day": [40.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", o2opt.PlausibilityWarning)
+        o2opt.from_frames(h, stations=s, producers=p)
