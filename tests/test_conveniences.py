@@ -162,3 +162,20 @@ def test_worked_examples_of_a_few_facilities_are_not_judged():
     with warnings.catch_warnings():
         warnings.simplefilter("error", o2opt.PlausibilityWarning)
         o2opt.from_frames(h, stations=s, producers=p)
+
+
+def test_national_surge_on_a_window_of_days_in_one_event():
+    from o2opt.sweeps import apply_scenario
+
+    net = o2opt.read_network(datasets.demo_folder()).with_model(horizon_days=4)
+    (spec,) = grid({"surge:*": ["2@1-2"]}, net)
+    surged = apply_scenario(net, spec)
+    d = surged.demand.pivot_table(index="hospital", columns="day", values="demand_m3")
+    base = net.hospitals.set_index("id")["demand_m3_day"].reindex(d.index)
+    np.testing.assert_allclose(d[0], base)
+    np.testing.assert_allclose(d[1], 2 * base)
+    np.testing.assert_allclose(d[2], 2 * base)
+    np.testing.assert_allclose(d[3], base)
+    whole = apply_scenario(net, grid({"surge:*": [1.5]}, net)[0])
+    np.testing.assert_allclose(whole.hospitals["demand_m3_day"],
+                               1.5 * net.hospitals["demand_m3_day"])

@@ -136,9 +136,9 @@ class CapacityChange:
 
 @dataclass(frozen=True)
 class DemandSurge:
-    """The gross demand of every hospital whose ``region`` is ``region`` is multiplied by
-    ``factor`` on ``days`` (``None``: every day), before onsite production is netted off,
-    like ``demand_multiplier``.
+    """The gross demand of every hospital whose ``region`` is ``region`` (every hospital for
+    ``region="*"``: a national surge) is multiplied by ``factor`` on ``days`` (``None``:
+    every day), before onsite production is netted off, like ``demand_multiplier``.
 
     Examples
     --------
@@ -154,6 +154,10 @@ class DemandSurge:
         object.__setattr__(self, "region", str(self.region))
         object.__setattr__(self, "factor", float(self.factor))
         object.__setattr__(self, "days", _days(self.days))
+
+
+#: The ``region`` of a national surge (``surge:*`` in a scenario table).
+NATIONAL = "*"
 
 
 def _event_key(event: Outage | CapacityChange | DemandSurge) -> tuple:
@@ -723,7 +727,7 @@ def _spec_problems(network: Network, spec: ScenarioSpec, source: str, row: str
         check_days(column, event.days)
     for surge in spec.surges:
         column = f"surge:{surge.region}"
-        if surge.region not in regions:
+        if surge.region not in regions and surge.region != NATIONAL:
             listed = ", ".join(regions[:12]) or "none: the hospitals table has no region"
             problems.append(Problem(source, column, row, f"no hospital has region "
                                     f"{surge.region!r}{closest(surge.region, regions)} "
@@ -840,7 +844,7 @@ def _surge(net: Network, surges: Sequence[DemandSurge], n_days: int) -> dict[str
     if not len(net.demand) and all(s.days is None for s in surges):
         h = hospitals.copy()
         for s in surges:
-            h.loc[h["region"] == s.region, "demand_m3_day"] *= s.factor
+            h.loc[(h["region"] == s.region) | (s.region == NATIONAL), "demand_m3_day"] *= s.factor
         return {"hospitals": h}
     if len(net.demand):
         demand = net.demand.copy()
@@ -855,7 +859,7 @@ def _surge(net: Network, surges: Sequence[DemandSurge], n_days: int) -> dict[str
     day = demand["day"].to_numpy(np.int64)
     values = demand["demand_m3"].to_numpy(float).copy()
     for s in surges:
-        hit = region == s.region
+        hit = (region == s.region) | (s.region == NATIONAL)
         if s.days is not None:
             hit &= np.isin(day, s.days)
         values[hit] *= s.factor
