@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from o2opt import _moved, costs, datasets, model
 from o2opt.compare import InvestmentComparison, compare_investment
-from o2opt.errors import InputError, O2optError, OutputError, Problem, SolverError
+from o2opt.errors import (
+    InputError,
+    O2optError,
+    OutputError,
+    PlausibilityWarning,
+    Problem,
+    SolverError,
+)
 from o2opt.io import from_frames, read_network, write_folder
 from o2opt.network import Network, Scenario
 from o2opt.pipeline import optimize
@@ -39,6 +46,7 @@ __all__ = [
     "Network",
     "O2optError",
     "OutputError",
+    "PlausibilityWarning",
     "Problem",
     "Scenario",
     "Solution",

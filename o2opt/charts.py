@@ -1,9 +1,10 @@
 """Charts of a solution: need, supply and gap by region; cost breakdown; unmet demand by day.
 
-Every chart uses matplotlib's object API (no pyplot state): it draws on the ``ax`` you give,
-or on a new :class:`matplotlib.figure.Figure`, and returns the Axes. That works the same in a
-notebook (show ``ax.figure``), a script, the HTML report and the command line
-(:func:`save_figure`).
+Every chart draws on the ``ax`` you give and returns the Axes. Without ``ax`` it makes a new
+figure with pyplot (the pandas and geopandas convention), so Jupyter shows it under the cell
+without ``%matplotlib inline``; in a script call ``plt.show()`` or :func:`save_figure`. Inside
+:func:`offscreen` new figures are plain :class:`matplotlib.figure.Figure` objects that pyplot
+does not keep (what the report and the command line use).
 
 The numbers behind the charts come from :func:`region_summary` and :func:`daily_by_region`,
 plain DataFrames you can also tabulate.
@@ -23,6 +24,10 @@ Examples
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,12 +43,15 @@ if TYPE_CHECKING:
 __all__ = [
     "COLORS",
     "daily_by_region",
+    "new_axes",
+    "offscreen",
     "plot_cost_breakdown",
     "plot_daily_unmet",
     "plot_gap_by_region",
     "plot_unmet_heatmap",
     "region_summary",
     "save_figure",
+    "shaped",
 ]
 
 COLORS = {"onsite": "#b9b9b9", "delivered": "#4a90d9", "unmet": "#d62728",
@@ -77,7 +85,8 @@ class SolutionLike(Protocol):
 
 
 def plain(text: object) -> str:
-    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext.
+    """Text for matplotlib with ``$`` escaped, so data never turns into mathtext, and
+    right-to-left script laid out for display (:func:`shaped`).
 
     The one helper every chart of o2opt passes ids, names, labels and titles through
     (:mod:`o2opt.plot`, :mod:`o2opt.sweeps.plot`, the report's figures): an id such as
@@ -88,13 +97,70 @@ def plain(text: object) -> str:
     >>> print(plain("C$1$"))
     C\\$1\\$
     """
-    return str(text).replace("$", r"\$")
+    return shaped(str(text)).replace("$", r"\$")
 
 
-def _new_ax(figsize: tuple[float, float]) -> Axes:
-    from matplotlib.figure import Figure
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+def shaped(text: str) -> str:
+    """Arabic (and other right-to-left) text in the form matplotlib can draw.
+
+    matplotlib neither joins Arabic letters nor orders right-to-left runs: it would draw
+    isolated letters backwards. The letters are replaced by their joined presentation forms
+    (``arabic-reshaper``) and put in visual order (``python-bidi``); the default font,
+    DejaVu Sans, has those glyphs. Text without right-to-left characters is unchanged.
+
+    Examples
+    --------
+    >>> shaped("Basra")
+    'Basra'
+    >>> shaped("بغداد") != "بغداد"
+    True
+    """
+    if not _RTL.search(text):
+        return text
+    import arabic_reshaper
+
+    try:
+        from bidi import get_display
+    except ImportError:  # python-bidi < 0.5
+        from bidi.algorithm import get_display
+
+    return str(get_display(arabic_reshaper.reshape(text)))
+
+
+_OFFSCREEN: ContextVar[bool] = ContextVar("o2opt_charts_offscreen", default=False)
+
+
+@contextmanager
+def offscreen() -> Iterator[None]:
+    """New figures made inside this block are detached from pyplot (not shown, not kept).
+
+    For code that only saves images (reports, the command line, a server): no pyplot
+    backend is involved and nothing accumulates in ``plt.get_fignums()``. Per thread and
+    per asyncio task (a :class:`contextvars.ContextVar`).
+    """
+    token = _OFFSCREEN.set(True)
+    try:
+        yield
+    finally:
+        _OFFSCREEN.reset(token)
+
+
+def new_axes(figsize: tuple[float, float]) -> Axes:
+    """Axes on a new figure: a pyplot figure (shown by Jupyter), or a detached
+    :class:`~matplotlib.figure.Figure` inside :func:`offscreen`."""
+    if _OFFSCREEN.get():
+        from matplotlib.figure import Figure
+
+        return Figure(figsize=figsize, layout="constrained").add_subplot()
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize, layout="constrained")[1]
+
+
+_new_ax = new_axes
 
 
 def _hospital_regions(network: Network) -> pd.Series:

@@ -132,7 +132,8 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
     check_result_folder(out)  # fail before solving, not after
     solve_options = {"solver": args.solver, "backend": args.backend,
                      "time_limit_s": args.time_limit_s, "mip_gap": args.mip_gap,
-                     "threads": args.threads, "verbose": args.verbose}
+                     "threads": args.threads, "verbose": args.verbose,
+                     "progress": False}  # the command line logs each step
     extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None
     summary: dict[str, Any] = {}
     solution: Solution
@@ -151,7 +152,12 @@ def _solve_and_write(network: Network, load_s: float, out: Path, args: argparse.
         solution = optimize(network, **solve_options)
     solution.seconds["load"] = load_s
     solution.scenario_path = str(scenario.resolve()) if scenario is not None else None
-    options = {"credit": credit} if credit else None
+    options: dict[str, object] = {"credit": credit} if credit else {}
+    if map_png and scenario is not None and solution.has_solution:
+        from o2opt.report import _read_boundaries
+
+        # governorates.geojson or regions.geojson beside the tables (the bundled Iraq data)
+        options["boundaries"] = _read_boundaries(Path(scenario), None)
     solution.to_folder(out, map_png=map_png and solution.has_solution, map_options=options,
                        extra=extra)
     if extra is not None:

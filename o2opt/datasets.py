@@ -120,8 +120,9 @@ def iraq_governorates() -> gpd.GeoDataFrame:
     """The 18 governorates: population (CSO 2018 estimate), capital, dataset totals and an
     **approximate** boundary polygon (Voronoi cells of towns clipped to a rough outline).
 
-    The frame's ``attrs["label"]`` says the boundaries are approximate; maps use it in
-    their legend.
+    The frame's ``attrs["label"]`` and ``attrs["outline_label"]`` say the boundaries are
+    approximate; maps use them in their legend. The command line and the report draw them
+    under the maps of the bundled demo and Iraq scenarios.
 
     Examples
     --------
@@ -139,4 +140,5 @@ def iraq_governorates() -> gpd.GeoDataFrame:
                            geometry="geometry", crs="EPSG:4326")
     out = out.rename(columns={"governorate": "name"})
     out.attrs["label"] = "governorate boundaries (approximate)"
+    out.attrs["outline_label"] = "Iraq (approximate outline)"
     return out

@@ -18,7 +18,8 @@ Methods (the formulas and the source of every default are in ``docs/demand.md``)
   an optional correction for demand suppressed by shortages.
 - :func:`exponential_curve`, :func:`sir_curve` and :func:`surge_table`: a daily demand
   table (the ``demand.csv`` of MODEL.md) from an epidemic-curve scenario.
-- Unit helpers: :func:`l_min_to_m3_day`, :func:`liquid_l_to_m3`, :func:`kg_to_m3`,
+- Unit helpers: :func:`l_min_to_m3_day`, :func:`nm3_h_to_m3_day`, :func:`liquid_l_to_m3`,
+  :func:`kg_to_m3`,
   :func:`cylinders_to_m3` and their inverses.
 
 Examples
@@ -67,7 +68,9 @@ __all__ = [
     "kg_to_m3",
     "l_min_to_m3_day",
     "liquid_l_to_m3",
+    "nm3_h_to_m3_day",
     "m3_day_to_l_min",
+    "m3_day_to_nm3_h",
     "m3_to_cylinders",
     "m3_to_kg",
     "m3_to_liquid_l",
@@ -159,6 +162,39 @@ def m3_day_to_l_min(m3_day: Number) -> Number:
     30.0
     """
     return m3_day * L_PER_M3 / MIN_PER_DAY
+
+
+def nm3_h_to_m3_day(flow_nm3_h: Number, *, hours_per_day: float = 24.0) -> Number:
+    """A plant rating in Nm³/h (normal m³ per hour, as PSA plants are sold) as m³ per day.
+
+    o2opt counts gas in m³ at about 1 atm and takes one Nm³ as one m³ (the bundled data do
+    the same): the rating × the hours the plant runs each day (24 by default; lower it for
+    maintenance or power cuts).
+
+    Examples
+    --------
+    >>> nm3_h_to_m3_day(30.0)
+    720.0
+    >>> nm3_h_to_m3_day(30.0, hours_per_day=20)
+    600.0
+    """
+    if not 0 < hours_per_day <= 24:
+        raise ValueError(f"hours_per_day must be in (0, 24], got {hours_per_day}")
+    return flow_nm3_h * hours_per_day
+
+
+def m3_day_to_nm3_h(m3_day: Number, *, hours_per_day: float = 24.0) -> Number:
+    """m³ per day as the plant rating in Nm³/h that supplies it running ``hours_per_day``
+    hours a day (inverse of :func:`nm3_h_to_m3_day`).
+
+    Examples
+    --------
+    >>> m3_day_to_nm3_h(666.0)
+    27.75
+    """
+    if not 0 < hours_per_day <= 24:
+        raise ValueError(f"hours_per_day must be in (0, 24], got {hours_per_day}")
+    return m3_day / hours_per_day
 
 
 def liquid_l_to_m3(litres: Number) -> Number:
@@ -296,7 +332,7 @@ WARDS: Mapping[str, Ward] = MappingProxyType({
 
 def bed_based(beds: pd.DataFrame | Mapping[str, float],
               wards: Mapping[str, Ward] | None = None, *,
-              prefix: str = "beds_") -> pd.DataFrame:
+              prefix: str = "beds_", impute: str | float | None = None) -> pd.DataFrame:
     """Oxygen need from beds by ward type.
 
     ``demand = Σ_ward beds[ward] × occupancy × share_on_oxygen × flow_l_min × 1,440 / 1,000``
@@ -313,6 +349,13 @@ def bed_based(beds: pd.DataFrame | Mapping[str, float],
         error, so that no beds are silently ignored.
     prefix : str
         Prefix of the bed columns.
+    impute : {"zero", "median"} or float, optional
+        What to use for a missing (empty, NaN) bed count. By default a missing count is an
+        error that names the rows, never a silent zero. ``"zero"`` (the ward does not exist
+        there), ``"median"`` (the ward column's median over the facilities that report it)
+        or a number make the choice explicit; it is recorded in ``demand_params``
+        (``imputed``: per ward, the method and the number of rows filled) and in the
+        ``beds_imputed`` column (the wards filled in each row).
 
     Returns
     -------
@@ -342,14 +385,36 @@ def bed_based(beds: pd.DataFrame | Mapping[str, float],
                      if str(c)[len(prefix):] not in wards and str(c) != f"{prefix}total")
     if unknown:
         raise ValueError(f"no ward assumptions for {unknown}; known wards: {sorted(wards)}")
+    if impute is not None and not (impute in ("zero", "median") or (
+            isinstance(impute, int | float) and not isinstance(impute, bool)
+            and math.isfinite(impute) and impute >= 0)):
+        raise ValueError(f"impute must be 'zero', 'median' or a count >= 0, got {impute!r}")
     out = pd.DataFrame(index=frame.index)
     total = pd.Series(0.0, index=frame.index)
     used: dict[str, dict[str, Any]] = {}
+    imputed: dict[str, dict[str, Any]] = {}
+    filled = pd.Series("", index=frame.index, dtype=object)
     for name, ward in wards.items():
         col = f"{prefix}{name}"
         if col not in frame.columns:
             continue
-        count = pd.to_numeric(frame[col], errors="raise").fillna(0.0).astype(float)
+        count = pd.to_numeric(frame[col], errors="raise").astype(float)
+        missing = count.isna()
+        if missing.any():
+            if impute is None:
+                rows = [str(r) for r in frame.index[missing.to_numpy()][:10]]
+                more = f" and {int(missing.sum()) - 10} more" if missing.sum() > 10 else ""
+                raise ValueError(
+                    f"{col} is missing for row {', '.join(rows)}{more}: give the count, or "
+                    "bed_based(..., impute='zero' | 'median' | number) to fill it explicitly")
+            if impute == "median" and missing.all():
+                raise ValueError(f"{col}: no row reports it, so impute='median' has no value")
+            value = (0.0 if impute == "zero" else float(count.median()) if impute == "median"
+                     else float(impute))
+            count = count.fillna(value)
+            imputed[name] = {"method": impute if isinstance(impute, str) else "value",
+                             "value": value, "rows": int(missing.sum())}
+            filled = filled.where(~missing, filled + np.where(filled == "", "", ";") + name)
         if (count < 0).any():
             raise ValueError(f"{col} has negative bed counts")
         part = count * ward.m3_day_per_bed
@@ -358,7 +423,11 @@ def bed_based(beds: pd.DataFrame | Mapping[str, float],
         used[name] = {k: v for k, v in asdict(ward).items() if k != "source"}
     out["demand_m3_day"] = total
     out["demand_method"] = "bed-based"
-    out["demand_params"] = _params_json({"wards": used})
+    params: dict[str, Any] = {"wards": used}
+    if imputed:
+        params["imputed"] = imputed
+        out["beds_imputed"] = filled
+    out["demand_params"] = _params_json(params)
     return out
 
 

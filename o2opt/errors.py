@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["InputError", "O2optError", "OutputError", "Problem", "SolverError"]
+__all__ = ["InputError", "O2optError", "OutputError", "PlausibilityWarning", "Problem",
+           "SolverError"]
 
 
 #: Sources whose ``column`` is a key of ``[model]`` or of the solver options.
@@ -80,3 +81,8 @@ class SolverError(O2optError, RuntimeError):
 
 class OutputError(O2optError, OSError):
     """A result folder cannot be written without destroying something the user made."""
+
+
+class PlausibilityWarning(UserWarning):
+    """Valid input that is probably wrong (a point far from the others, swapped coordinates,
+    a capacity in the wrong unit): see :mod:`o2opt.plausibility`."""

@@ -96,8 +96,14 @@ def from_frames(
     availability: pd.DataFrame | None = None,
     options: pd.DataFrame | None = None,
     model: Mapping[str, Any] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Network:
     """Build and validate a network from DataFrames or GeoDataFrames.
+
+    ``columns`` renames your column names to o2opt's in every table given, e.g.
+    ``columns={"hosp_id": "id", "beds": "beds_total", "O2_need": "demand_m3_day"}``; a name
+    absent from a table is ignored there. A rename that would give a table two columns of
+    the same name is an input error.
 
     GeoDataFrames may be in any CRS: point geometries are converted to WGS84 and give the
     ``lat``/``lon`` columns. A geometry that is not a point is an input error. Problems
@@ -111,6 +117,9 @@ def from_frames(
     >>> net = o2opt.from_frames(h.to_crs("EPSG:32638"), model={"horizon_days": 2})
     >>> round(float(net.hospitals.lat.iloc[0]), 6), net.scenario.horizon_days
     (33.3, 2)
+    >>> mine = pd.DataFrame({"hosp_id": ["H1"], "need": [40.0], "lat": [33.3], "lon": [44.4]})
+    >>> o2opt.from_frames(mine, columns={"hosp_id": "id", "need": "demand_m3_day"}).hospitals.id[0]
+    'H1'
     """
     given = {"hospitals": hospitals, "producers": producers, "stations": stations,
              "candidates": candidates, "routes": routes, "demand": demand,
@@ -135,6 +144,16 @@ def from_frames(
                                         f"must be a DataFrame, got {type(frame).__name__}"))
             raw.unreadable.add(name)
             continue
+        if columns:
+            renamed = [columns.get(str(c), str(c)) for c in frame.columns]
+            twice = sorted({c for c in renamed if renamed.count(c) > 1})
+            if twice:
+                raw.problems.append(Problem(source, ", ".join(twice), None, (
+                    "the columns mapping gives the table two columns named "
+                    f"{', '.join(map(repr, twice))}")))
+                raw.unreadable.add(name)
+                continue
+            frame = frame.rename(columns=lambda c: columns.get(str(c), c))
         rows = [f"row {label}" for label in frame.index]
         raw.add(name, _points_to_latlon(frame, name, rows, raw), rows)
     return check(raw)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import TypedDict
+from collections.abc import Callable
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
 from o2opt.geo import build_arcs
 from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
+from o2opt.progress import ProgressLine, progress_line
 from o2opt.solution import Solution
 from o2opt.solve import solve
 from o2opt.validate import SOLVER_OPTIONS, check_solver_options
@@ -24,12 +26,16 @@ log = logging.getLogger(__name__)
 def optimize(network: Network, *, solver: str | None = None, backend: str | None = None,
              time_limit_s: float | None = None, mip_gap: float | None = None,
              threads: int | None = None, verbose: bool = False,
-             decompose: bool | None = None) -> Solution:
+             decompose: bool | None = None, progress: bool | None = None) -> Solution:
     """Solve the canonical model of ``network`` and return the :class:`Solution`.
 
     Solver options default to the scenario's ``[model]`` values (see
     :func:`o2opt.solve.solve`). When unmet demand is forbidden and the model is
     infeasible, the solution's ``message`` names the hospitals whose demand cannot be met.
+
+    ``progress`` shows one updating line on standard error while the model is solved: the
+    stage and the day blocks solved (:mod:`o2opt.progress`). ``None`` (default): only when
+    someone is watching (a terminal, or a Jupyter notebook); ``False``: never.
 
     Raises
     ------
@@ -69,10 +75,34 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     options: _SolveOptions = {"solver": solver, "backend": backend,
                               "time_limit_s": time_limit_s, "mip_gap": mip_gap,
                               "threads": threads, "verbose": verbose, "decompose": decompose}
+    line = progress_line(progress)
+    if line is None:
+        return _optimize(network, lm, build_s, options, None)
+    try:
+        return _optimize(network, lm, build_s, options, line)
+    finally:
+        line.close()
+
+
+def _optimize(network: Network, lm: LinearModel, build_s: float, options: _SolveOptions,
+              line: ProgressLine | None) -> Solution:
+    solver, backend = options["solver"], options["backend"]
+    time_limit_s = options["time_limit_s"]
+    sc = network.scenario
+    lexicographic = sc.objective == "lexicographic"
+    n_stages = 1 + lexicographic + bool(sc.integer_cylinders or sc.integer_trucks)
+
+    def stage(k: int, what: str) -> _SolveOptions:
+        if line is None:
+            return options
+        line.stage(f"solving ({what}, stage {k} of {n_stages})" if n_stages > 1
+                   else "solving")
+        return {**options, "progress": line.update}
+
     stages: dict[str, float | None] = {}
-    if network.scenario.objective == "lexicographic":
-        lm, stages = _lexicographic_stage_one(lm, options)
-    result = solve(lm, **options)
+    if lexicographic:
+        lm, stages = _lexicographic_stage_one(lm, stage(1, "least unmet demand"))
+    result = solve(lm, **stage(1 + lexicographic, "least cost" if lexicographic else "plan"))
     message = result.message
     constrained = not sc.allow_unmet or sc.min_service_share > 0 \
         or sc.region_min_service_share > 0 or network.hospitals["min_service_share"].notna().any()
@@ -83,7 +113,7 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
     if sc.integer_cylinders or sc.integer_trucks:
         # the LP relaxation's bound, reported beside the integer answer
         relaxed = solve(dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool)),
-                        **options)
+                        **stage(n_stages, "LP relaxation bound"))
         solution.lp_relaxation_objective = relaxed.objective
     if stages:
         stages["cost"] = solution.objective  # None when stage 2 found no plan
@@ -112,6 +142,7 @@ class _SolveOptions(TypedDict):
     threads: int | None
     verbose: bool
     decompose: bool | None
+    progress: NotRequired[Callable[..., None]]  # the progress line's update, when shown
 
 
 def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
@@ -157,7 +188,8 @@ def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, ba
         scenario=network.scenario.replace(allow_unmet=True, min_service_share=0.0,
                                           region_min_service_share=0.0, objective="cost"),
         hospitals=network.hospitals.assign(min_service_share=np.nan), source="optimize")
-    relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s)
+    relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s,
+                       progress=False)
     if relaxed.has_solution:
         short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
         if len(short):

@@ -1,7 +1,7 @@
 """Maps of a solution: facilities by kind, delivery flows scaled by volume, unmet demand.
 
-Uses matplotlib's object API (no pyplot state), so it works the same in notebooks, scripts
-and the command line.
+Draws on the ``ax`` given, else on a new pyplot figure so that Jupyter shows it (see
+:func:`o2opt.charts.new_axes`); :func:`save_map` draws off screen.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def geodataframes(solution: SolutionLike) -> dict[str, gpd.GeoDataFrame]:
 
 def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | None = None,
              labels: bool = True, credit: str | None = None,
-             boundaries: gpd.GeoDataFrame | None = None) -> Axes:
+             boundaries: gpd.GeoDataFrame | None = None, short_names: int = 5) -> Axes:
     """Draw the solution on a map.
 
     Hospitals are circles sized by demand; hospitals with unmet demand are red, scaled
@@ -90,7 +90,7 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
     Parameters
     ----------
     ax : matplotlib Axes, optional
-        Where to draw; a new figure when omitted.
+        Where to draw; a new pyplot figure when omitted (shown by Jupyter).
     title : str, optional
         Defaults to the status, objective and unmet demand.
     labels : bool
@@ -102,16 +102,23 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
         :func:`o2opt.datasets.iraq_governorates`. With ``labels``, each polygon is labelled
         with its ``name`` (else ``region``) column instead of the hospitals' regions. The
         legend entry reads ``boundaries.attrs["label"]`` (default "region boundaries").
+        The outline of their union (the country, for governorates) is drawn heavier; its
+        legend entry reads ``boundaries.attrs["outline_label"]``.
+    short_names : int
+        Write the names of this many hospitals with the largest unmet demand next to them
+        (0: none). Names in Arabic script are joined and ordered right to left
+        (:func:`o2opt.charts.shaped`).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    from o2opt.charts import new_axes
+
     if ax is None:
-        ax = Figure(figsize=(9, 9), layout="constrained").add_subplot()
+        ax = new_axes((9, 9))
     g = geodataframes(solution)
     fac, deliv, bulk = g["facilities"], g["deliveries"], g["bulk"]
     hosp = fac[fac["kind"] == "hospital"]
@@ -119,6 +126,8 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
     if boundaries is not None and len(boundaries):
         shapes = boundaries.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries
         shapes.plot(ax=ax, facecolor="#f4f4ef", edgecolor="#8c8c8c", linewidth=0.7, zorder=0)
+        ax.plot(*_outline_xy(shapes.geometry.union_all()), color="#4d4d4d", linewidth=1.4,
+                zorder=0.5)
         if labels:
             name_col = "name" if "name" in shapes else "region" if "region" in shapes else None
             if name_col is not None:
@@ -145,6 +154,16 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
     ax.scatter(hosp.loc[short, "lon"], hosp.loc[short, "lat"], s=size[short],
                c=share[short], cmap="Reds", vmin=0, vmax=1, edgecolors="#8b0000",
                linewidths=0.8, zorder=4)
+    if short_names > 0 and short.any():
+        worst = unmet[short].sort_values(ascending=False, kind="stable").index[:short_names]
+        for i in worst:
+            name = hosp.at[i, "name"]
+            ax.annotate(plain(name if isinstance(name, str) and name else hosp.at[i, "id"]),
+                        (hosp.at[i, "lon"], hosp.at[i, "lat"]), xytext=(7, -3),
+                        textcoords="offset points", fontsize=7.5, color="#8b0000",
+                        ha="left", va="top", zorder=8,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                              "alpha": 0.75})
     for kind in ("producer", "station"):
         pts = fac[fac["kind"] == kind]
         st = KIND_STYLE[kind]
@@ -184,6 +203,8 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
 
         handles.append(Patch(facecolor="#f4f4ef", edgecolor="#8c8c8c",
                              label=plain(boundaries.attrs.get("label", "region boundaries"))))
+        outline = boundaries.attrs.get("outline_label", "outline of the regions")
+        handles.append(Line2D([], [], color="#4d4d4d", lw=1.4, label=plain(outline)))
     ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
     if title is None:
         s = solution.summary()
@@ -201,9 +222,29 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
     return ax
 
 
+def _outline_xy(area: Any) -> tuple[list[float], list[float]]:
+    """x and y of the outer rings of an area's polygons, parts separated by NaN (one plot
+    call). Holes and slivers left between neighbouring shapes are not outlined."""
+    import shapely
+
+    xs: list[float] = []
+    ys: list[float] = []
+    parts = [p for p in shapely.get_parts(area) if p.geom_type == "Polygon" and not p.is_empty]
+    total = sum(p.area for p in parts)
+    for part in parts:
+        if part.area < 1e-4 * total:
+            continue
+        x, y = np.asarray(part.exterior.coords).T
+        xs += [*x, np.nan]
+        ys += [*y, np.nan]
+    return xs, ys
+
+
 def save_map(solution: Solution, path: str | Path, **kwargs: Any) -> Path:
-    """Save :func:`plot_map` as an image (format from the file name)."""
-    ax = plot_map(solution, **kwargs)
-    fig = ax.get_figure(root=True)
-    fig.savefig(path, dpi=130)  # type: ignore[union-attr]  # an Axes always has a figure
+    """Save :func:`plot_map` as an image (format from the file name), drawn off screen."""
+    from o2opt.charts import offscreen
+
+    with offscreen():
+        ax = plot_map(solution, **kwargs)
+    ax.get_figure(root=True).savefig(path, dpi=130)  # type: ignore[union-attr]
     return Path(path)

@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 
     from o2opt.network import Network
 
-__all__ = ["ResultView", "read_result", "render_html", "report_folder", "save_figures",
+__all__ = ["ResultView", "compare_html", "read_result", "render_html", "report_folder",
+           "save_figures",
            "save_text", "write_html"]
 
 log = logging.getLogger(__name__)
@@ -251,6 +252,11 @@ def _read_boundaries(scenario: Path, given: str | os.PathLike[str] | None
     else:
         found = [scenario / f for f in BOUNDARY_FILES if (scenario / f).is_file()]
         if not found:
+            from o2opt import datasets
+
+            # the bundled demo is a subset of the bundled Iraq data: same governorates
+            if scenario.is_dir() and scenario.resolve() == datasets.demo_folder().resolve():
+                return datasets.iraq_governorates()
             return None
         frame = gpd.read_file(found[0])
         if found[0].name == "governorates.geojson":
@@ -268,12 +274,13 @@ def _figures(solution: charts.SolutionLike, *, boundaries: gpd.GeoDataFrame | No
 
     out: dict[str, Axes] = {}
     if solution.has_solution:
-        out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)
-        out["gap"] = charts.plot_gap_by_region(solution)
-        out["cost"] = charts.plot_cost_breakdown(solution)
-        if solution.network.scenario.horizon_days > 1:
-            out["daily"] = charts.plot_daily_unmet(solution)
-            out["heatmap"] = charts.plot_unmet_heatmap(solution)
+        with charts.offscreen():  # saved or embedded, never shown: keep pyplot out of it
+            out["map"] = plot_map(solution, boundaries=boundaries, credit=credit)
+            out["gap"] = charts.plot_gap_by_region(solution)
+            out["cost"] = charts.plot_cost_breakdown(solution)
+            if solution.network.scenario.horizon_days > 1:
+                out["daily"] = charts.plot_daily_unmet(solution)
+                out["heatmap"] = charts.plot_unmet_heatmap(solution)
     return out
 
 
@@ -668,3 +675,12 @@ def save_text(text: str, path: str | os.PathLike[str]) -> Path:
     os.replace(tmp, path)
     log.info("wrote %s (%.0f kB)", path, len(text) / 1024)
     return path
+
+
+def compare_html(solutions: Sequence[charts.SolutionLike], labels: Sequence[str] | None = None,
+                 path: str | os.PathLike[str] | None = None, **kwargs: Any) -> str:
+    """Several solutions side by side on one self-contained HTML page: see
+    :func:`o2opt.side_by_side.compare_html`."""
+    from o2opt.side_by_side import compare_html as compare
+
+    return compare(solutions, labels, path, **kwargs)

@@ -658,7 +658,7 @@ def with_road_distances(
         model["routes_only"] = bool(routes_only)
     tables = network.tables()
     tables["routes"] = routes.reset_index(drop=True)
-    new = from_frames(tables.pop("hospitals"), **tables, model=model)
+    new = from_frames(tables.pop("hospitals"), **tables, model=model)  # type: ignore[arg-type]  # tables only, never columns=
     if new.scenario.routes_only and len(new.hospitals):
         fillers = set(new.stations["id"]) | set(new.candidates["id"])
         served = set(new.routes.loc[new.routes["origin"].isin(fillers), "destination"])

@@ -437,6 +437,14 @@ class Solution:
 
         return plot_map(self, ax=ax, **kwargs)
 
+    def to_excel(self, path: str | os.PathLike[str]) -> Path:
+        """Write the solution to one Excel workbook: summary, costs, regions and every
+        result table, formula-like text neutralised (needs ``pip install 'o2opt[excel]'``).
+        See :func:`o2opt.excel.write_excel`."""
+        from o2opt.excel import write_excel
+
+        return write_excel(self, path)
+
     def to_html(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> str:
         """The planning report as one self-contained HTML page (returned, and written to
         ``path`` when given). See :func:`o2opt.report.render_html` for the options."""

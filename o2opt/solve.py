@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +72,8 @@ class SolveResult:
 def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = None,
           time_limit_s: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, verbose: bool = False,
-          decompose: bool | None = None) -> SolveResult:
+          decompose: bool | None = None,
+          progress: Callable[[int, int | None], None] | None = None) -> SolveResult:
     """Solve ``lm``.
 
     Parameters
@@ -92,6 +93,10 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
         at a time (default: one per available core), identical days once. Default: on for
         the ``highspy`` backend whenever the days are independent (no candidate sites);
         ``False`` always solves the model in one piece.
+    progress : callable, optional
+        Called as ``progress(done, total)`` as day blocks are solved (``total`` is None
+        until every block is cut), from worker threads; once ``(1, 1)`` for a model
+        solved in one piece. See :mod:`o2opt.progress`.
 
     Examples
     --------
@@ -121,16 +126,20 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     log.info("solving %d variables, %d constraints (%s) with %s via %s", lm.num_col,
              lm.num_row, "MILP" if lm.is_mip else "LP", solver, backend)
     start = time.perf_counter()
+    split = None
     if lm.num_col == 0:
         result = _solve_empty(lm)
     elif backend == "highspy":
         split = split_days(lm) if decompose is not False else None
         if split is not None:
-            result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose)
+            result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose,
+                                   progress)
         else:
             result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
     else:
         result = _solve_pulp(lm, solver, time_limit_s, mip_gap, threads, verbose)
+    if progress is not None and split is None:  # solved in one piece
+        progress(1, 1)
     seconds = time.perf_counter() - start
     log.info("%s: %s, objective %s (%.2f s)", result.solver, result.status, result.objective,
              seconds)
@@ -199,7 +208,8 @@ def _check_magnitudes(lm: LinearModel) -> None:
 
 
 def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
-                  mip_gap: float, threads: int | None, verbose: bool) -> SolveResult:
+                  mip_gap: float, threads: int | None, verbose: bool,
+                  progress: Callable[[int, int | None], None] | None = None) -> SolveResult:
     """Solve each distinct day block and assemble the whole model's solution.
 
     Blocks run concurrently in ``workers`` threads (HiGHS releases the GIL while it
@@ -223,7 +233,11 @@ def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
         n = next(done)
         log.info("day %d solved (%s): %d distinct day%s solved so far, %.1f s", block.days[0],
                  part.status, n, "s" if n > 1 else "", time.perf_counter() - start)
+        if progress is not None:
+            progress(n, total[0])
         return part
+
+    total: list[int | None] = [None]  # the number of blocks, once every day is cut
 
     distinct = 0
     with ThreadPoolExecutor(workers, thread_name_prefix="o2opt-day") as pool:
@@ -233,6 +247,9 @@ def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
             if block.num_col > 0:  # a day without demand needs nothing
                 todo.append(block)
                 futures.append(pool.submit(one, block))
+        total[0] = len(futures)
+        if progress is not None:
+            progress(sum(f.done() for f in futures), total[0])
         parts = []
         for future in futures:  # in day order
             parts.append(future.result())

@@ -129,6 +129,10 @@ def check(raw: RawInput) -> Network:
     _check_net_demand(tables, raw, problems, scenario)
     if problems:
         raise InputError(problems)
+    if not raw.quiet or not {"hospitals", "producers", "stations", "candidates"} <= raw.checked:
+        from o2opt.plausibility import warn_implausible  # tables new or changed
+
+        warn_implausible(tables, scenario, raw.sources, raw.rows)
     return Network._checked(scenario, **tables)
 
 

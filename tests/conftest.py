@@ -23,3 +23,12 @@ def shared_data() -> Path:
     """
     assert REFERENCE.is_dir(), f"reference data missing from the repository: {REFERENCE}"
     return REFERENCE
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Charts drawn without ``ax`` are pyplot figures (shown by Jupyter): close them after
+    each test so they do not pile up."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

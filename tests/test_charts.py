@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,3 +126,117 @@ def test_map_with_boundaries(iraq_solution, tmp_path):
     assert "governorate boundaries (approximate)" not in [
         t.get_text() for t in plain.get_legend().get_texts()]
     charts.save_figure(ax, tmp_path / "map.png")
+
+
+def _every_chart(solution):
+    from o2opt.plot import plot_map
+
+    return [plot_map(solution), charts.plot_gap_by_region(solution),
+            charts.plot_cost_breakdown(solution), charts.plot_daily_unmet(solution),
+            charts.plot_unmet_heatmap(solution)]
+
+
+def test_charts_without_ax_are_pyplot_figures_so_jupyter_shows_them(three_days):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from o2opt.sweeps.decisions import opening_frequency
+    from o2opt.sweeps.plot import plot_opening_frequency
+
+    plt.close("all")
+    drawn = _every_chart(three_days)
+    r = pd.DataFrame({"status": ["optimal"] * 2, "opened": ["C1;C2", "C2"]})
+    drawn.append(plot_opening_frequency(opening_frequency(r)))
+    try:
+        assert sorted(plt.get_fignums()) == sorted(ax.figure.number for ax in drawn)
+        assert len(set(plt.get_fignums())) == len(drawn)
+    finally:
+        plt.close("all")
+
+
+def test_offscreen_charts_and_saved_files_leave_pyplot_alone(three_days, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from o2opt.report import save_figures
+
+    plt.close("all")
+    with charts.offscreen():
+        drawn = _every_chart(three_days)
+    assert all(ax.figure is not None for ax in drawn)
+    three_days.to_folder(tmp_path / "out", map_png=True)
+    save_figures(three_days, tmp_path / "figures")
+    three_days.to_html(tmp_path / "r.html")
+    assert plt.get_fignums() == []
+    assert (tmp_path / "out" / "map.png").stat().st_size > 5000
+
+
+ARABIC = "مستشفى الرمادي التعليمي"
+
+
+def test_arabic_is_joined_and_ordered_right_to_left():
+    out = charts.shaped(ARABIC)
+    # joined letters are Arabic presentation forms (U+FB50-U+FEFF), not the isolated letters
+    assert all(0xFB50 <= ord(c) <= 0xFEFF for c in out if not c.isspace())
+    # visual order: read backwards, the letters are the name's (the first word rightmost)
+    assert unicodedata.normalize("NFKC", out)[::-1] == ARABIC
+    assert unicodedata.normalize("NFKC", out.split(" ")[-1])[::-1] == "مستشفى"
+    assert charts.shaped("Basra, Iraq") == "Basra, Iraq"
+    assert charts.plain("$" + ARABIC).endswith(r"\$")
+
+
+def test_default_font_has_the_shaped_arabic_glyphs():
+    import warnings
+
+    ax = Figure().add_subplot()
+    ax.set_title(charts.plain(ARABIC + " بغداد البصرة الموصل كربلاء"))
+    with warnings.catch_warnings():
+        # "Glyph … missing from font(s)" is a UserWarning
+        warnings.filterwarnings("error", message=".*missing from")
+        ax.figure.canvas.draw()
+
+
+def test_map_names_short_hospitals_in_arabic_and_outlines_the_country(demo):
+    net = demo.network
+    short = demo.service.groupby("hospital")["unmet_m3"].sum()
+    short = list(short[short > 1e-6].index)
+    assert short
+    h = net.hospitals.assign(name=np.where(net.hospitals["id"].isin(short), ARABIC,
+                                           net.hospitals["name"]))
+    sol = o2opt.optimize(net.replace(hospitals=h))
+    gov = datasets.iraq_governorates()
+    ax = sol.plot_map(boundaries=gov)
+    texts = [t.get_text() for t in ax.texts]
+    assert charts.shaped(ARABIC) in texts and ARABIC not in texts
+    assert "Iraq (approximate outline)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    outline = ax.lines[-1].get_xydata()
+    lon_min, lat_min, lon_max, lat_max = gov.total_bounds
+    assert np.nanmin(outline[:, 0]) == pytest.approx(lon_min)
+    assert np.nanmax(outline[:, 1]) == pytest.approx(lat_max)
+    assert sol.plot_map(short_names=0).texts != ax.texts
+    assert charts.shaped(ARABIC) not in [t.get_text() for t in sol.plot_map(short_names=0).texts]
+
+
+def test_demo_and_report_maps_draw_the_bundled_governorates(tmp_path, monkeypatch):
+    import o2opt.plot
+    from o2opt import cli
+    from o2opt.report import _read_boundaries
+
+    seen = []
+    real = o2opt.plot.plot_map
+
+    def spy(solution, ax=None, **kwargs):
+        seen.append(kwargs.get("boundaries"))
+        return real(solution, ax, **kwargs)
+
+    monkeypatch.setattr(o2opt.plot, "plot_map", spy)
+    assert cli.main(["demo", "--out", str(tmp_path / "demo"), "-q"]) == 0
+    assert len(seen) == 1 and seen[0] is not None and len(seen[0]) == 18
+    assert (tmp_path / "demo" / "map.png").stat().st_size > 20_000
+    shapes = _read_boundaries(datasets.demo_folder(), None)
+    assert shapes is not None and sorted(shapes["name"]) == sorted(seen[0]["name"])
+    assert _read_boundaries(tmp_path, None) is None

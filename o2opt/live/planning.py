@@ -223,7 +223,7 @@ def finish_plan(engine: Engine, plan_id: int, *, on: dt.date | None = None,
     state: dict[str, Any] = {}
     try:
         network, state = network_from_state(engine, on=on)
-        solution = optimize(network, **optimize_options)
+        solution = optimize(network, **{"progress": False, **optimize_options})
         summary = solution.summary()
         deliveries = solution.deliveries.to_csv(index=False)
         service = solution.service.to_csv(index=False)

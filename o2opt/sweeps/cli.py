@@ -254,6 +254,15 @@ def write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
                   results: pd.DataFrame, *, robust: str | None = None,
                   run: dict[str, Any] | None = None) -> list[Path]:
     """Write ``scenarios.csv``, ``sweep.csv`` and the decision tables and charts."""
+    from o2opt.charts import offscreen
+
+    with offscreen():  # saved, never shown: no pyplot figures
+        return _write_outputs(out, network, specs, results, robust=robust, run=run)
+
+
+def _write_outputs(out: Path, network: Network, specs: list[ScenarioSpec],
+                   results: pd.DataFrame, *, robust: str | None, run: dict[str, Any] | None
+                   ) -> list[Path]:
     import pandas as pd
 
     from o2opt.sweeps.decisions import opening_frequency, pareto_frontier, robust_siting

@@ -52,7 +52,7 @@ def _solved(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def pareto_frontier(results: pd.DataFrame, x: str = "cost_fixed", y: str = "unmet_m3", *,
-                    by: Sequence[str] | None = None) -> pd.DataFrame:
+                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Mark the scenarios on the frontier of ``x`` (investment) against ``y`` (unmet m³).
 
     A solved scenario is on the frontier when no other scenario of its group has
@@ -65,9 +65,10 @@ def pareto_frontier(results: pd.DataFrame, x: str = "cost_fixed", y: str = "unme
     ----------
     results : DataFrame
         A :func:`~o2opt.sweeps.sweep` result.
-    by : sequence of str, optional
-        Columns that separate worlds (one frontier each). Default: every parameter column
-        that varies, except ``budget``, ``max_new_sites`` and solver controls.
+    by : str or sequence of str, optional
+        Column(s) that separate worlds (one frontier each): ``by="demand_multiplier"`` or a
+        list. Default: every parameter column that varies, except ``budget``,
+        ``max_new_sites`` and solver controls.
 
     Returns
     -------
@@ -87,7 +88,11 @@ def pareto_frontier(results: pd.DataFrame, x: str = "cost_fixed", y: str = "unme
         by = [c for c in parameter_columns(results)
               if c not in (*INVESTMENT_KEYS, *_SOLVER_KEYS)
               and results[c].nunique(dropna=False) > 1]
-    by = list(by)
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in (*by, x, y) if c not in results]
+    if missing:
+        raise KeyError(f"pareto_frontier: no column {', '.join(map(repr, missing))} in the "
+                       f"results (columns: {', '.join(map(str, results.columns))})")
     solved = solved.sort_values([*by, x, y], kind="stable")
     frontier = np.zeros(len(solved), dtype=bool)
     groups = (solved.groupby(by, dropna=False, sort=False).indices if by

@@ -1,6 +1,7 @@
-"""Charts of decisions across scenarios (matplotlib object API, no pyplot state).
+"""Charts of decisions across scenarios.
 
-Each function draws on ``ax`` (a new figure when omitted) and returns the axes;
+Each function draws on ``ax`` (a new pyplot figure when omitted, shown by Jupyter; see
+:func:`o2opt.charts.new_axes`) and returns the axes;
 :func:`save_chart` writes a figure atomically.
 
 Examples
@@ -36,16 +37,17 @@ __all__ = ["plot_opening_frequency", "plot_pareto", "plot_robust", "save_chart"]
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    from o2opt.charts import new_axes
 
-    return Figure(figsize=size, layout="constrained").add_subplot()
+    return new_axes(size)
 
 
 def plot_pareto(results: pd.DataFrame, ax: Axes | None = None, *, x: str = "cost_fixed",
-                y: str = "unmet_m3", by: list[str] | None = None) -> Axes:
+                y: str = "unmet_m3", by: str | list[str] | None = None) -> Axes:
     """Investment against unmet demand: every solved scenario as a dot, the frontier of
     each world (:func:`~o2opt.sweeps.decisions.pareto_frontier`) as a staircase, frontier
     points labelled with their budget when there is a ``budget`` column."""
+    by = [by] if isinstance(by, str) else by
     frontier = pareto_frontier(results, x, y, by=by)
     ax = _axes(ax, (9.0, 4.5))
     if by is None:

@@ -23,6 +23,7 @@ finished scenario, as soon as its record arrives. So:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -61,8 +62,10 @@ from o2opt.sweeps.store import Store
 
 __all__ = [
     "RESULT_COLUMNS",
+    "POOL_START_S",
     "SweepProgress",
     "Task",
+    "close_default_pool",
     "local_executor",
     "network_fingerprint",
     "network_payload",
@@ -117,7 +120,8 @@ def _network(payload: dict[str, Any], fingerprint: str) -> Network:
     from o2opt.io import from_frames
 
     frames = {name: pd.DataFrame(columns) for name, columns in payload["tables"].items()}
-    network = from_frames(frames.pop("hospitals"), model=payload["model"], **frames)
+    network = from_frames(frames.pop("hospitals"), model=payload["model"],
+                          **frames)  # type: ignore[arg-type]  # tables only, never columns=
     with _NETWORKS_LOCK:
         if len(_NETWORKS) >= 4:
             _NETWORKS.pop(next(iter(_NETWORKS)))
@@ -184,7 +188,7 @@ def run_task(task: Task, network: Any = None) -> dict[str, Any]:
     }
     try:
         base = _network(network if network is not None else task.network, task.fingerprint)
-        solution = optimize(apply_scenario(base, spec))
+        solution = optimize(apply_scenario(base, spec), progress=False)
         s = solution.summary()
         record.update({k: s[k] for k in ("status", "objective", "mip_gap", "cost",
                                          "demand_m3", "delivered_m3", "unmet_m3", "opened",
@@ -246,6 +250,45 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
                                initializer=_watch_driver, initargs=(alive_r,))
     pool._o2opt_driver_alive = (alive_r, alive_w)  # type: ignore[attr-defined]  # pool's life
     return pool
+
+
+#: Seconds a new local pool costs before its first result (processes started, o2opt
+#: imported in each; benchmarks/sweep_overhead.py). A default sweep solves in this process
+#: while the work left, spread over the pool, would not save more than that.
+POOL_START_S = 2.0
+_POOL: dict[str, ProcessPoolExecutor] = {}  # the default pool, kept from sweep to sweep
+_POOL_LOCK = threading.Lock()
+
+
+def _default_pool(start: bool) -> ProcessPoolExecutor | None:
+    """The default pool kept between sweeps (started now if ``start``), or None."""
+    with _POOL_LOCK:
+        pool = _POOL.get("pool")
+        if pool is not None and (getattr(pool, "_broken", False)
+                                 or getattr(pool, "_shutdown_thread", False)):
+            _POOL.pop("pool")
+            pool = None
+        if pool is None and start:
+            pool = _POOL["pool"] = local_executor(None)
+        return pool
+
+
+def close_default_pool() -> None:
+    """Shut down the worker processes that default sweeps keep between calls (also done
+    when Python exits)."""
+    with _POOL_LOCK:
+        pool = _POOL.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(close_default_pool)
+
+
+def _forget_pool(pool: Executor) -> None:
+    with _POOL_LOCK:
+        if _POOL.get("pool") is pool:
+            _POOL.pop("pool")
 
 
 def _broadcast(executor: Executor, payload: dict[str, Any]) -> Any:
@@ -325,14 +368,19 @@ def sweep(network: Network, scenarios: Iterable[ScenarioSpec] | pd.DataFrame, *,
         The scenario set (see :mod:`o2opt.sweeps.scenarios`: :func:`grid`,
         :func:`read_scenarios`); a DataFrame is read with :func:`scenarios_from_frame`.
     executor : concurrent.futures.Executor, optional
-        Where to solve: any executor, e.g. ``dask_client.get_executor()``. Default: a
-        local process pool of ``workers`` processes (one per CPU), shut down at the end.
-        An executor you pass is left running.
+        Where to solve: any executor, e.g. ``dask_client.get_executor()``. An executor you
+        pass is left running. Default: with ``workers`` given, a local process pool of
+        that many processes, shut down at the end. Without it, small work stays in this
+        process: scenarios are solved here one by one while the time left (their mean
+        time × those left) is too short for a pool to pay for its start
+        (:data:`POOL_START_S`); past that, a pool of one process per CPU starts for the
+        rest and is kept for later sweeps (:func:`close_default_pool`; it is reused at
+        once by the next default sweep).
     store : path, optional
         Folder of finished scenarios (:class:`~o2opt.sweeps.store.Store`): finished ones
         are read instead of solved, new ones written as they finish.
     workers : int, optional
-        Size of the default pool.
+        Size of a local pool started for this sweep alone.
     retry_failed : bool
         Solve again the scenarios stored with an error.
     max_attempts : int
@@ -415,16 +463,13 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
          workers: int | None, max_attempts: int,
          progress: Callable[[SweepProgress], None] | None, total: int) -> None:
     own = executor is None
-    ex: Executor = local_executor(workers) if executor is None else executor
+    shared_pool = own and workers is None  # the default: in this process, then a kept pool
     start = time.perf_counter()
     from_store = len(records)
     finished_now = 0
     queue = deque(todo)
     attempts: dict[str, int] = {}
     in_flight: dict[Future[dict[str, Any]], ScenarioSpec] = {}
-    broken = False
-    window, window_at = 2 * _parallelism(ex), time.monotonic()
-    shared = _broadcast(ex, payload)  # on Dask: the network goes to each worker once
 
     def report(last: dict[str, Any] | None) -> None:
         if progress is not None:
@@ -445,6 +490,21 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
                       record["status"])
         report(record)
 
+    report(None)
+    if shared_pool and _default_pool(start=False) is None:
+        _solve_here(queue, payload, fingerprint, finish)
+        if not queue:
+            return
+    ex: Executor
+    if executor is not None:
+        ex = executor
+    else:
+        pool = _default_pool(start=True) if shared_pool else None
+        ex = pool if pool is not None else local_executor(workers)
+    broken = False
+    window, window_at = 2 * _parallelism(ex), time.monotonic()
+    shared = _broadcast(ex, payload)  # on Dask: the network goes to each worker once
+
     def worker_failed(spec: ScenarioSpec, error: BaseException) -> None:
         n = attempts.get(spec.id, 0) + 1
         attempts[spec.id] = n
@@ -455,13 +515,14 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
         else:
             finish(_worker_error(spec, error, n))
 
-    report(None)
     try:
         while queue or in_flight:
             if own and broken and not in_flight:
                 log.warning("a worker process died; starting a new pool")
                 _stop(ex)
-                ex, broken = local_executor(workers), False
+                _forget_pool(ex)
+                pool = _default_pool(start=True) if shared_pool else None
+                ex, broken = (pool if pool is not None else local_executor(workers)), False
             if time.monotonic() - window_at > 10.0:
                 window, window_at = 2 * _parallelism(ex), time.monotonic()
             while queue and not broken and len(in_flight) < window:
@@ -509,9 +570,30 @@ def _run(todo: Sequence[ScenarioSpec], payload: dict[str, Any], fingerprint: str
             future.cancel()
         if own:
             _stop(ex)
+            _forget_pool(ex)
         raise
-    if own:
+    if own and not shared_pool:
         ex.shutdown(wait=True)
+
+
+def _solve_here(queue: deque[ScenarioSpec], payload: dict[str, Any], fingerprint: str,
+                finish: Callable[[dict[str, Any]], None]) -> None:
+    """Solve scenarios from ``queue`` in this process while the rest would not be done
+    sooner by a new pool (:data:`POOL_START_S`); leave the others in ``queue``."""
+    cores = available_cores()
+    spent, n = 0.0, 0
+    while queue:
+        if n and spent / n * len(queue) * (1 - 1 / cores) > POOL_START_S:
+            log.info("sweep: %d scenario(s) solved in this process (%.2f s each); starting "
+                     "worker processes for the other %d", n, spent / n, len(queue))
+            return
+        spec = queue.popleft()
+        t = time.perf_counter()
+        finish(run_task(Task(spec.id, spec.to_dict(), payload, fingerprint, 0)))
+        spent += time.perf_counter() - t
+        n += 1
+    log.info("sweep: every scenario solved in this process (%.2f s each)",
+             spent / max(n, 1))
 
 
 # --------------------------------------------------------------------------- results

@@ -151,9 +151,9 @@ class CapacityChange:
 
 @dataclass(frozen=True)
 class DemandSurge:
-    """The gross demand of every hospital whose ``region`` is ``region`` is multiplied by
-    ``factor`` on ``days`` (``None``: every day), before onsite production is netted off,
-    like ``demand_multiplier``.
+    """The gross demand of every hospital whose ``region`` is ``region`` (every hospital for
+    ``region="*"``: a national surge) is multiplied by ``factor`` on ``days`` (``None``:
+    every day), before onsite production is netted off, like ``demand_multiplier``.
 
     Examples
     --------
@@ -169,6 +169,10 @@ class DemandSurge:
         object.__setattr__(self, "region", str(self.region))
         object.__setattr__(self, "factor", float(self.factor))
         object.__setattr__(self, "days", _days(self.days))
+
+
+#: The ``region`` of a national surge (``surge:*`` in a scenario table).
+NATIONAL = "*"
 
 
 def _event_key(event: Outage | CapacityChange | DemandSurge
@@ -257,7 +261,7 @@ class ScenarioSpec:
             object.__setattr__(self, "sites", tuple(sorted({str(s) for s in self.sites})))
         object.__setattr__(self, "weight", float(self.weight))
         if not self.label:
-            object.__setattr__(self, "label", _label(self.cells()))
+            object.__setattr__(self, "label", _label(self.cells(readable=True)))
 
     def content(self) -> dict[str, Any]:
         """The content the :attr:`id` hashes: only what is set, as plain JSON data."""
@@ -281,8 +285,12 @@ class ScenarioSpec:
         text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def cells(self) -> dict[str, str]:
+    def cells(self, *, readable: bool = False) -> dict[str, str]:
         """The scenario as the cells of a ``scenarios.csv`` row (column → text).
+
+        Numbers are written exactly (they read back to the same scenario); with ``readable``
+        (the default label) to at most 6 significant digits: ``budget=1908.5``, not
+        ``budget=1908.5019464103118``.
 
         Examples
         --------
@@ -290,14 +298,15 @@ class ScenarioSpec:
         ...              surges=[DemandSurge("North", 2)]).cells()
         {'capacity:S1': '0.5@2-3', 'surge:North': '2'}
         """
-        out = {k: _format_value(v) for k, v in self.model.items()}
+        fmt = _readable_value if readable else _format_value
+        out = {k: fmt(v) for k, v in self.model.items()}
         for o in self.outages:
             out[f"outage:{o.facility}"] = _format_days(o.days)
         for kind, events, target in (("capacity", self.capacity_changes, "facility"),
                                      ("surge", self.surges, "region")):
             for e in events:
                 col = f"{kind}:{getattr(e, target)}"
-                cell = _format_value(e.factor) + ("" if e.days is None
+                cell = fmt(e.factor) + ("" if e.days is None
                                                   else "@" + _format_days(e.days))
                 out[col] = f"{out[col]};{cell}" if col in out else cell
         if self.sites is not None:
@@ -413,6 +422,18 @@ def _format_value(value: Any) -> str:
             return str(int(value))
         return repr(value)
     return str(value)
+
+
+def _readable_value(value: Any) -> str:
+    """Like :func:`_format_value`, floats to at most 6 significant digits (large ones as
+    whole numbers): for labels, not for round trips.
+
+    >>> _readable_value(1908.5019464103118), _readable_value(1234567.89), _readable_value(0.5)
+    ('1908.5', '1234568', '0.5')
+    """
+    if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+        return str(round(value)) if abs(value) >= 1e5 else f"{value:.6g}"
+    return _format_value(value)
 
 
 def _format_days(days: Days) -> str:
@@ -536,7 +557,8 @@ def _spec_from_cells(cells: Mapping[str, Any], source: str, row: str,
                 surges += [DemandSurge(target, x, d) for x, d in _parse_factors(text)]
             else:  # reported once per column by _check_columns
                 continue
-            given[column] = text
+            # the label: numbers given as numbers to 6 significant digits, text as typed
+            given[column] = text if isinstance(value, str) else _readable_value(value)
         except ValueError as e:
             problems.append(Problem(source, column, row, str(e)))
     if len(problems) > n_problems:
@@ -741,7 +763,7 @@ def _spec_problems(network: Network, spec: ScenarioSpec, source: str, row: str
         check_days(column, event.days)
     for surge in spec.surges:
         column = f"surge:{surge.region}"
-        if surge.region not in regions:
+        if surge.region not in regions and surge.region != NATIONAL:
             listed = ", ".join(regions[:12]) or "none: the hospitals table has no region"
             problems.append(Problem(source, column, row, f"no hospital has region "
                                     f"{surge.region!r}{closest(surge.region, regions)} "
@@ -858,7 +880,7 @@ def _surge(net: Network, surges: Sequence[DemandSurge], n_days: int) -> dict[str
     if not len(net.demand) and all(s.days is None for s in surges):
         h = hospitals.copy()
         for s in surges:
-            h.loc[h["region"] == s.region, "demand_m3_day"] *= s.factor
+            h.loc[(h["region"] == s.region) | (s.region == NATIONAL), "demand_m3_day"] *= s.factor
         return {"hospitals": h}
     if len(net.demand):
         demand = net.demand.copy()
@@ -873,7 +895,7 @@ def _surge(net: Network, surges: Sequence[DemandSurge], n_days: int) -> dict[str
     day = demand["day"].to_numpy(np.int64)
     values = demand["demand_m3"].to_numpy(float).copy()
     for s in surges:
-        hit = region == s.region
+        hit = (region == s.region) | (s.region == NATIONAL)
         if s.days is not None:
             hit &= np.isin(day, s.days)
         values[hit] *= s.factor
