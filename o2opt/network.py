@@ -22,7 +22,7 @@ __all__ = ["Network", "Scenario"]
 
 @dataclass(frozen=True)
 class Scenario:
-    """The ``[model]`` parameters of a scenario (MODEL.md); every field has its default.
+    """The ``[model]`` parameters of a scenario (docs/input.md); every field has its default.
 
     Examples
     --------
@@ -122,7 +122,7 @@ class Network:
         return dataclasses.replace(self, scenario=self.scenario.replace(**changes))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The input tables by name, as MODEL.md names them."""
+        """The input tables by name, as docs/input.md names them."""
         return {
             "hospitals": self.hospitals,
             "demand": self.demand,

@@ -2,7 +2,8 @@
 
 One declaration per column — name, dtype, unit, default, bounds, description — used by
 :mod:`o2opt.validate` to check and convert, by :mod:`o2opt.io` to write, and by the docs
-(:func:`markdown`) to describe the input format. MODEL.md is the contract these follow.
+(:func:`markdown`) to describe the input format. docs/input.md states the contract
+these follow, and ``tests/test_docs_contract.py`` keeps the two in step.
 
 Examples
 --------

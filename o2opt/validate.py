@@ -1,4 +1,4 @@
-"""Check raw input against :mod:`o2opt.schema` and MODEL.md, collecting every problem.
+"""Check raw input against :mod:`o2opt.schema` and docs/input.md, collecting every problem.
 
 :func:`check` converts each table to its declared dtypes, fills defaults and checks
 bounds, ids, references and the ``[model]`` keys. It raises one

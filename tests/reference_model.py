@@ -1,8 +1,8 @@
-"""An independent, deliberately simple implementation of MODEL.md's canonical model.
+"""An independent, deliberately simple implementation of the canonical model (docs/model.md).
 
 This is the yardstick the cross-check tests hold o2opt against. It shares no code with
 o2opt: it reads a scenario folder with plain pandas and tomllib, applies the defaults of
-MODEL.md itself, writes the model out variable by variable and constraint by constraint
+docs/model.md itself, writes the model out variable by variable and constraint by constraint
 (with the plain "weak" linking ``x <= capacity * y``), and solves it with
 :func:`scipy.optimize.milp` (HiGHS). It is meant for small instances and for reading, not
 for speed: the tables are walked with Python loops on purpose.
@@ -29,7 +29,7 @@ from scipy.sparse import coo_array
 
 EARTH_RADIUS_KM = 6371.0088
 
-#: MODEL.md ``[model]`` keys and their defaults (``None``: not given).
+#: docs/input.md ``[model]`` keys and their defaults (``None``: not given).
 MODEL_DEFAULTS: dict[str, Any] = {
     "horizon_days": 1,
     "cylinder_m3": 6.8,
@@ -50,7 +50,7 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "threads": None,
 }
 
-#: Per table: required columns, and optional columns with their MODEL.md defaults.
+#: Per table: required columns, and optional columns with their docs/input.md defaults.
 TABLES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "hospitals": (["id", "lat", "lon", "demand_m3_day"],
                   {"onsite_m3_day": 0.0, "priority": 1.0}),
@@ -87,7 +87,7 @@ def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     """Read a scenario folder into tables with every default applied, and the model keys.
 
     A missing CSV is a table without rows; an empty cell takes the column default. An
-    unknown ``[model]`` key raises ``ValueError`` (MODEL.md: a typo is never ignored).
+    unknown ``[model]`` key raises ``ValueError`` (docs/input.md: a typo is never ignored).
     """
     folder = Path(folder)
     tables = {}
@@ -216,7 +216,7 @@ class _Problem:
 
 def solve_tables(tables: dict[str, pd.DataFrame], model: dict[str, Any], *,
                  mip_rel_gap: float = 1e-9) -> ReferenceResult:
-    """Build and solve the canonical model of MODEL.md for tables read by :func:`read_folder`."""
+    """Build and solve docs/model.md's canonical model for tables read by :func:`read_folder`."""
     H, P, S, C = (tables[k] for k in ("hospitals", "producers", "stations", "candidates"))
     routes = tables["routes"]
     days = range(int(model["horizon_days"]))
@@ -310,7 +310,7 @@ def solve_folder(folder: str | Path, *, mip_rel_gap: float = 1e-9) -> ReferenceR
     Parameters
     ----------
     folder : str or Path
-        A scenario folder as MODEL.md describes it.
+        A scenario folder as docs/input.md describes it.
     mip_rel_gap : float, default 1e-9
         Relative MIP gap HiGHS stops at (the default is tight enough for cross-checks at
         1e-6 relative).
