@@ -63,6 +63,8 @@ KNOWN_PENDING: dict[str, str] = {
                            "1e-6) unbounded in the horizon",
     "api-option-types": "optimize(net, mip_gap='x') and numpy scalars in from_frames(model=...)"
                         " or with_model raise bare errors or are rejected",
+    "frame-dtypes": "from_frames(None) gives an empty network; boolean, complex and categorical"
+                    " number columns are accepted",
 }
 
 #: The promise: every command ends within this many seconds.
@@ -79,7 +81,7 @@ MANY = settings(max_examples=600, deadline=None, suppress_health_check=HEALTH,
 
 #: Every name the strategies ask :func:`pending` about.
 GATES = ("huge-toml-integers", "huge-magnitudes", "threads-bounds", "cli-solver-options",
-         "fleet-truck-horizon", "api-option-types")
+         "fleet-truck-horizon", "api-option-types", "frame-dtypes")
 
 
 def pending(name: str) -> bool:
@@ -652,6 +654,74 @@ def test_model_keys_from_python_raise_only_input_error(key, value):
        value=hostile_python_value())
 def test_model_keys_from_python_raise_only_input_error_many(key, value):
     _frames_model(key, value)
+
+
+# --------------------------------------------------------------------------- hostile frames
+NUMBER_COLUMNS = [c.name for c in schema.TABLES["hospitals"].columns if c.dtype != "str"]
+
+
+def hostile_cell() -> st.SearchStrategy[Any]:
+    return st.sampled_from([0, 1.5, 10, np.float32(2.5), np.int8(3), "7", " 8 ", None,
+                            math.nan, "x", "", [1], {"a": 1}, b"5", (1,), math.inf, -1,
+                            pd.NaT, pd.Timestamp("2024-01-01"), dt.date(2024, 1, 1),
+                            dt.timedelta(days=1), "1e400", pd.NA, "nan"])
+
+
+def hostile_column(n: int) -> st.SearchStrategy[Any]:
+    """A whole column of a type no number column takes (always an input error)."""
+    columns = [pd.to_datetime(["2024-01-01"] * n), pd.to_timedelta([1] * n, unit="D"),
+               pd.period_range("2024-01", periods=n, freq="D"),
+               pd.arrays.IntervalArray.from_breaks(range(n + 1))]
+    if not pending("frame-dtypes"):
+        columns += [[True] * n, np.array([1 + 2j] * n), pd.Categorical([5.0] * n),
+                    pd.array([True] * n, dtype="boolean")]
+    return st.sampled_from(columns)
+
+
+def _frames(column: str, cells: list[Any] | None, whole: Any, table_as: str) -> None:
+    frame = pd.DataFrame({"id": ["H1", "H2"], "lat": [33.0, 33.1], "lon": [44.0, 44.1],
+                          "demand_m3_day": [10.0, 20.0]})
+    if whole is not None:
+        frame[column] = whole
+    else:
+        frame[column] = pd.Series(cells, dtype=object)
+    hospitals: Any = {"frame": frame, "dict": frame.to_dict("list"), "records":
+                      frame.to_dict("records"), "series": frame.iloc[0],
+                      "array": frame.to_numpy()}.get(table_as, None)
+    if table_as == "none" and pending("frame-dtypes"):
+        return
+    try:
+        net = o2opt.from_frames(hospitals)
+    except o2opt.InputError as e:
+        assert e.problems and all(str(p) for p in e.problems)
+        return
+    except Exception:
+        pytest.fail(f"from_frames raised:\n{traceback.format_exc()}")
+    assert table_as == "frame", f"from_frames accepted hospitals given as {table_as}"
+    assert whole is None, f"from_frames accepted a {column} column of {whole!r}"
+    values = net.hospitals[column].to_numpy(float)
+    assert np.isfinite(values[~np.isnan(values)]).all() or column == "vaporiser_m3_day"
+    sol = o2opt.optimize(net, time_limit_s=20)
+    assert sol.status in ("optimal", "feasible", "infeasible", "no_solution")
+
+
+@FAST
+@given(column=st.sampled_from(NUMBER_COLUMNS),
+       cells=st.lists(hostile_cell(), min_size=2, max_size=2) | st.none(),
+       whole=st.none() | hostile_column(2),
+       table_as=st.sampled_from(["frame"] * 6 + ["dict", "records", "series", "array", "none"]))
+def test_hostile_frames_raise_only_input_error(column, cells, whole, table_as):
+    _frames(column, cells if cells is not None else [1.0, 2.0], whole, table_as)
+
+
+@pytest.mark.slow
+@MANY
+@given(column=st.sampled_from(NUMBER_COLUMNS),
+       cells=st.lists(hostile_cell(), min_size=2, max_size=2) | st.none(),
+       whole=st.none() | hostile_column(2),
+       table_as=st.sampled_from(["frame"] * 6 + ["dict", "records", "series", "array", "none"]))
+def test_hostile_frames_raise_only_input_error_many(column, cells, whole, table_as):
+    _frames(column, cells if cells is not None else [1.0, 2.0], whole, table_as)
 
 
 # --------------------------------------------------------------------------- subprocesses
