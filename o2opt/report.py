@@ -138,7 +138,8 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
     FileNotFoundError
         No ``summary.json`` in the folder.
     ValueError
-        The result does not belong to ``network`` (other hospitals or horizon).
+        The result does not belong to ``network`` (other hospitals or horizon), or a table
+        of its plan is missing or lacks a column.
     """
     folder = Path(result_folder)
     summary_file = folder / "summary.json"
@@ -153,6 +154,7 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
                                        keep_default_na=False, na_values=[""])
     view = ResultView(network, summary, tables)
     if view.has_solution:
+        _check_result_tables(folder, tables)
         service = view.service
         got = set(service["hospital"].astype(str)) if len(service) else set()
         want = set(network.hospitals["id"].astype(str))
@@ -163,6 +165,29 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
                 f"{len(got)} hospitals over {days} days, the scenario {len(want)} hospitals "
                 f"over {network.scenario.horizon_days} days")
     return view
+
+
+#: The columns of each result table that the report reads (docs/model.md, "Result files").
+RESULT_COLUMNS = {
+    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost"),
+    "bulk": ("producer", "station", "day", "m3", "km", "cost"),
+    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3"),
+    "sites": ("candidate", "opened", "fixed_cost"),
+    "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
+}
+
+
+def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Raise ValueError unless every result table of a plan was read with its columns
+    (a missing or damaged table gave a traceback or a report with parts silently empty)."""
+    for name, columns in RESULT_COLUMNS.items():
+        file = folder / f"{name}.csv"
+        if name not in tables:
+            raise ValueError(f"{file} is missing: the result folder is incomplete")
+        lacking = [c for c in columns if c not in tables[name].columns]
+        if lacking:
+            raise ValueError(f"{file} lacks the column(s) {', '.join(lacking)}: it is not "
+                             "the table o2opt solve wrote")
 
 
 def report_folder(result_folder: str | os.PathLike[str], html_path: str | os.PathLike[str],

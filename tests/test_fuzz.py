@@ -65,6 +65,8 @@ KNOWN_PENDING: dict[str, str] = {
                         " or with_model raise bare errors or are rejected",
     "frame-dtypes": "from_frames(None) gives an empty network; boolean, complex and categorical"
                     " number columns are accepted",
+    "report-summary": "o2opt report on a corrupt summary.json (not JSON, not UTF-8, a list) or "
+                      "with --html at a folder gives a traceback",
 }
 
 #: The promise: every command ends within this many seconds.
@@ -81,7 +83,7 @@ MANY = settings(max_examples=600, deadline=None, suppress_health_check=HEALTH,
 
 #: Every name the strategies ask :func:`pending` about.
 GATES = ("huge-toml-integers", "huge-magnitudes", "threads-bounds", "cli-solver-options",
-         "fleet-truck-horizon", "api-option-types", "frame-dtypes")
+         "fleet-truck-horizon", "api-option-types", "frame-dtypes", "report-summary")
 
 
 def pending(name: str) -> bool:
@@ -722,6 +724,104 @@ def test_hostile_frames_raise_only_input_error(column, cells, whole, table_as):
        table_as=st.sampled_from(["frame"] * 6 + ["dict", "records", "series", "array", "none"]))
 def test_hostile_frames_raise_only_input_error_many(column, cells, whole, table_as):
     _frames(column, cells if cells is not None else [1.0, 2.0], whole, table_as)
+
+
+# --------------------------------------------------------------------------- o2opt report
+REPORT_SCENARIO = {
+    "hospitals.csv": b"id,lat,lon,demand_m3_day\nH1,33.0,44.0,68\nH2,33.2,44.1,300\n",
+    "producers.csv": b"id,lat,lon,capacity_m3_day\nP1,33.5,44.0,100\n",
+    "stations.csv": b"id,lat,lon,fill_capacity_cyl_day\nS1,33.1,44.0,50\n",
+    "candidates.csv": b"id,lat,lon,capacity_m3_day,fixed_cost\nC1,33.2,44.2,500,10\n",
+}
+_SOLVED: dict[str, bytes] = {}
+
+
+def solved_result() -> dict[str, bytes]:
+    """The result files of :data:`REPORT_SCENARIO` (solved once per session)."""
+    if not _SOLVED:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_files(Path(tmp) / "scenario", REPORT_SCENARIO)
+            code, err, _ = run_cli(["solve", str(Path(tmp) / "scenario"), "--out",
+                                    str(Path(tmp) / "out"), "-q"])
+            assert code == 0, err
+            _SOLVED.update({p.name: p.read_bytes() for p in (Path(tmp) / "out").iterdir()})
+    return dict(_SOLVED)
+
+
+@st.composite
+def damaged_result(draw: st.DrawFn) -> dict[str, bytes]:
+    """The solved result with up to two of its files missing or damaged."""
+    files = solved_result()
+    names = sorted(files) if not pending("report-summary") else \
+        sorted(set(files) - {"summary.json"})
+    for name in draw(st.lists(st.sampled_from(names), unique=True, max_size=2)):
+        how = draw(st.sampled_from(["delete", "empty", "header", "drop_column", "binary",
+                                    "extra_column", "no_rows", "json_list", "text"]))
+        data = files[name]
+        lines = data.decode("utf-8").splitlines(keepends=True)
+        if how == "delete":
+            del files[name]
+        elif how == "empty":
+            files[name] = b""
+        elif how == "header":
+            files[name] = b"a,b\n1,2\n"
+        elif how == "binary":
+            files[name] = draw(st.binary(max_size=32))
+        elif how == "json_list":
+            files[name] = b"[1, 2]\n"
+        elif how == "text":
+            files[name] = draw(st.text(max_size=20)).encode("utf-8")
+        elif name.endswith(".csv") and how == "no_rows":
+            files[name] = lines[0].encode("utf-8")
+        elif name.endswith(".csv"):
+            table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+            if how == "drop_column" and len(table.columns):
+                table = table.drop(columns=draw(st.sampled_from(list(table.columns))))
+            elif how == "extra_column":
+                table["notes"] = "x"
+            files[name] = table.to_csv(index=False).encode("utf-8")
+    return files
+
+
+def _report(files: dict[str, bytes], html_how: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_files(root / "scenario", REPORT_SCENARIO)
+        write_files(root / "result", files)
+        html = root / "report.html"
+        if html_how == "folder":
+            html.mkdir()
+        elif html_how == "missing_parent":
+            html = root / "nowhere" / "report.html"
+        argv = ["report", str(root / "result"), "--html", str(html), "--scenario",
+                str(root / "scenario"), "-q"]
+        code, err, seconds = run_cli(argv)
+        note(f"o2opt {' '.join(argv)} -> {code}\n{err}")
+        assert code in (0, 2), f"exit status {code!r}"
+        assert seconds < TIME_BOUND_S and "Traceback" not in err
+        if code == 0:
+            assert html.is_file() and html.stat().st_size > 0
+        else:
+            assert err.strip()
+            assert html_how == "folder" or not html.exists()
+        assert not [p for p in html.parent.glob(".*tmp*")] if html.parent.exists() else True
+
+
+HTML_MODES = st.sampled_from(["file"] * 4 + ["missing_parent"]
+                             + ([] if pending("report-summary") else ["folder"]))
+
+
+@settings(FAST, max_examples=12)  # each report draws a map and charts (about 0.6 s)
+@given(files=damaged_result(), html_how=HTML_MODES)
+def test_report_keeps_its_promise_on_damaged_results(files, html_how):
+    _report(files, html_how)
+
+
+@pytest.mark.slow
+@settings(MANY, max_examples=150)
+@given(files=damaged_result(), html_how=HTML_MODES)
+def test_report_keeps_its_promise_on_damaged_results_many(files, html_how):
+    _report(files, html_how)
 
 
 # --------------------------------------------------------------------------- subprocesses

@@ -3,10 +3,14 @@ before its fix."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import o2opt
+from o2opt import cli
+from o2opt.report import RESULT_COLUMNS
 
 
 def _hospitals(**columns) -> pd.DataFrame:
@@ -40,3 +44,61 @@ def test_missing_dates_in_an_optional_number_column_take_the_default():
 def test_dates_in_a_text_column_are_text():
     net = o2opt.from_frames(_hospitals(name=pd.to_datetime(["2024-01-01", "2024-01-02"])))
     assert net.hospitals["name"].iloc[0].startswith("2024-01-01")
+
+
+# --------------------------------------------------------------------------- o2opt report
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> tuple[Path, Path]:
+    """A scenario folder and the result o2opt solve wrote for it (every table has rows)."""
+    root = tmp_path_factory.mktemp("report")
+    net = o2opt.from_frames(
+        _hospitals(),
+        producers=pd.DataFrame({"id": ["P1"], "lat": [33.5], "lon": [44.0],
+                                "capacity_m3_day": [100.0]}),
+        stations=pd.DataFrame({"id": ["S1"], "lat": [33.05], "lon": [44.0],
+                               "fill_capacity_cyl_day": [50.0]}),
+        candidates=pd.DataFrame({"id": ["C1"], "lat": [33.1], "lon": [44.1],
+                                 "capacity_m3_day": [5.0], "fixed_cost": [1.0]}))
+    net.to_folder(root / "scenario")
+    assert cli.main(["solve", str(root / "scenario"), "--out", str(root / "out"), "-q"]) == 0
+    return root / "scenario", root / "out"
+
+
+def test_report_reads_the_columns_solve_writes(solved):
+    _, out = solved
+    for name, columns in RESULT_COLUMNS.items():
+        header = (out / f"{name}.csv").read_text("utf-8").splitlines()[0].split(",")
+        assert tuple(header) == columns
+
+
+def _damage(out: Path, tmp_path: Path, name: str, how: str) -> Path:
+    result = tmp_path / "result"
+    result.mkdir()
+    for p in out.iterdir():
+        (result / p.name).write_bytes(p.read_bytes())
+    file = result / f"{name}.csv"
+    if how == "missing":
+        file.unlink()
+    elif how == "other_header":
+        file.write_text("a,b\n", encoding="utf-8")
+    else:  # the last column dropped
+        table = pd.read_csv(file, dtype=str, keep_default_na=False)
+        table.drop(columns=table.columns[-1]).to_csv(file, index=False)
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(RESULT_COLUMNS))
+@pytest.mark.parametrize("how", ["missing", "other_header", "column_dropped"])
+def test_report_on_a_damaged_result_table_exits_2_naming_the_file(solved, tmp_path, capsys,
+                                                                   name, how):
+    """A result table missing a column gave a KeyError traceback; one with another header
+    gave a report with that part silently empty (exit 0); a missing service.csv was
+    reported as 'not solved from this scenario'."""
+    scenario, out = solved
+    result = _damage(out, tmp_path, name, how)
+    html = tmp_path / "report.html"
+    code = cli.main(["report", str(result), "--html", str(html), "--scenario", str(scenario)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"{name}.csv" in err and ("missing" in err or "lacks the column" in err)
+    assert not html.exists()
