@@ -756,7 +756,8 @@ def damaged_result(draw: st.DrawFn) -> dict[str, bytes]:
         sorted(set(files) - {"summary.json"})
     for name in draw(st.lists(st.sampled_from(names), unique=True, max_size=2)):
         how = draw(st.sampled_from(["delete", "empty", "header", "drop_column", "binary",
-                                    "extra_column", "no_rows", "json_list", "text"]))
+                                    "extra_column", "no_rows", "json_list", "text",
+                                    "bad_cell", "bad_cell"]))
         data = files[name]
         lines = data.decode("utf-8").splitlines(keepends=True)
         if how == "delete":
@@ -779,6 +780,11 @@ def damaged_result(draw: st.DrawFn) -> dict[str, bytes]:
                 table = table.drop(columns=draw(st.sampled_from(list(table.columns))))
             elif how == "extra_column":
                 table["notes"] = "x"
+            elif how == "bad_cell" and len(table):
+                row = draw(st.integers(0, len(table) - 1))
+                column = draw(st.sampled_from(list(table.columns)))
+                table.loc[row, column] = draw(st.sampled_from(
+                    ["", "x", "nan", "inf", "-1", "1e400", "H1", "S1", "7", "0.5", "True"]))
             files[name] = table.to_csv(index=False).encode("utf-8")
     return files
 

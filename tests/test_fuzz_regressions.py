@@ -81,9 +81,14 @@ def _damage(out: Path, tmp_path: Path, name: str, how: str) -> Path:
         file.unlink()
     elif how == "other_header":
         file.write_text("a,b\n", encoding="utf-8")
-    else:  # the last column dropped
+    else:
         table = pd.read_csv(file, dtype=str, keep_default_na=False)
-        table.drop(columns=table.columns[-1]).to_csv(file, index=False)
+        if how == "column_dropped":
+            table = table.drop(columns=table.columns[-1])
+        else:  # "bad_cell:COLUMN=VALUE"
+            column, value = how.split(":", 1)[1].split("=", 1)
+            table.loc[0, column] = value
+        table.to_csv(file, index=False)
     return result
 
 
@@ -101,4 +106,30 @@ def test_report_on_a_damaged_result_table_exits_2_naming_the_file(solved, tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert f"{name}.csv" in err and ("missing" in err or "lacks the column" in err)
+    assert not html.exists()
+
+
+@pytest.mark.parametrize(("name", "column", "value"), [
+    ("deliveries", "source", "x"), ("deliveries", "hospital", "P1"), ("deliveries", "m3", "x"),
+    ("deliveries", "cost", "x"), ("bulk", "producer", "x"), ("bulk", "m3", "inf"),
+    ("service", "hospital", "x"), ("service", "day", "inf"), ("service", "day", "1"),
+    ("service", "day", "0.5"), ("service", "unmet_m3", "x"), ("sites", "candidate", ""),
+    ("sites", "opened", "x"), ("utilization", "kind", "x"), ("utilization", "used", "x"),
+    ("utilization", "capacity", "nan"),
+])
+def test_report_on_a_damaged_result_cell_exits_2_naming_file_column_and_line(
+        solved, tmp_path, capsys, name, column, value):
+    """Such cells gave KeyError, TypeError or OverflowError tracebacks, or a misleading
+    'not solved from this scenario' (a day beyond the one-day horizon is one)."""
+    scenario, out = solved
+    result = _damage(out, tmp_path, name, f"bad_cell:{column}={value}")
+    html = tmp_path / "report.html"
+    code = cli.main(["report", str(result), "--html", str(html), "--scenario", str(scenario)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    if name == "service" and (column, value) in (("hospital", "x"), ("day", "1")):
+        assert "not solved from this scenario" in err  # the check of the scenario's shape
+        assert "'x' is not in the scenario" in err or "over 2 days" in err
+    else:
+        assert f"{name}.csv, column {column}, line 2: unexpected value" in err
     assert not html.exists()
