@@ -11,7 +11,11 @@ hostile arguments, and checks the promise of ``docs/model.md``, "Exit status":
 - on status 0 or 1 ``summary.json`` is strict JSON, and the result is complete (status 0:
   every result file) or absent (status 1: ``summary.json`` only);
 - ``o2opt.read_network`` on the same folders returns a :class:`~o2opt.Network` or raises
-  :class:`~o2opt.InputError` (nothing else), and the command agrees with it.
+  :class:`~o2opt.InputError` (nothing else), and the command agrees with it;
+- ``o2opt.from_frames`` with hostile frames and values, ``[model]`` keys given from Python
+  and the solver options of ``o2opt.optimize`` raise :class:`~o2opt.InputError` or work;
+- ``o2opt report`` on a damaged result folder exits 0 (and writes the page) or 2 (and
+  writes nothing), never with a traceback.
 
 The command runs in-process (:func:`o2opt.cli.main`) for speed, plus a few real
 subprocesses. The default run is capped so that the file takes well under 90 s; ``pytest -m
@@ -36,7 +40,6 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +61,13 @@ KNOWN_PENDING: dict[str, str] = {
                        "wrong statuses or contradictory service.csv",
     "threads-bounds": "threads beyond a sane maximum (100000) abort the process",
     "cli-solver-options": "--time-limit <= 0 or nan, --threads <= 0, --mip-gap < 0 or nan "
-                          "bypass the validation the same [model] keys get",
+                          "bypass the validation the same [model] keys get; --backend highspy "
+                          "with solver cbc exits 1 without summary.json",
     "fleet-truck-horizon": "fleet and truck keys (hospital_dwell_days 1e7, truck_speed_km_h "
                            "1e-6) unbounded in the horizon",
     "api-option-types": "optimize(net, mip_gap='x') and numpy scalars in from_frames(model=...)"
-                        " or with_model raise bare errors or are rejected",
+                        " or with_model raise bare errors or are rejected; optimize(solver="
+                        "'cbc', backend='highspy') raises SolverError",
     "frame-dtypes": "from_frames(None) gives an empty network; boolean, complex and categorical"
                     " number columns are accepted",
     "report-summary": "o2opt report on a corrupt summary.json (not JSON, not UTF-8, a list) or "
@@ -131,16 +136,6 @@ RANGES = {"lat": (33.0, 33.5), "lon": (44.0, 44.5), "priority": (0.0, 3.0),
           "capacity_m3_day": (0.0, 1000.0), "fill_capacity_cyl_day": (0.0, 100.0),
           "distance_km": (0.0, 200.0), "cost_per_unit": (0.0, 10.0)}
 PREFIX = {"hospitals": "H", "producers": "P", "stations": "S", "candidates": "C"}
-
-
-@dataclass
-class Case:
-    """One drawn scenario folder: file name -> bytes (or None: a folder in its place)."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    valid_args: bool = True
-    args: list[str] = field(default_factory=list)
-    out: str = "absent"  # absent | empty | junk | result
 
 
 #: Optional columns that need another one (a vehicle count needs the vehicle's load).
@@ -411,13 +406,15 @@ def cli_args(draw: st.DrawFn) -> tuple[list[str], bool]:
                                 unique=True, max_size=3)):
         good = {"--threads": ["1", "2", "3"], "--time-limit": ["20", "1e-9", "5.5"],
                 "--mip-gap": ["0", "0.5", "1", "1e-12"], "--solver": ["highs", "cbc"],
-                "--backend": ["highspy", "pulp"]}.get(option, [])
+                "--backend": ["pulp"]}.get(option, [])
         bad = {"--threads": ["x", "1.5", ""], "--time-limit": ["abc", ""],
                "--mip-gap": ["x", ""], "--solver": ["gurobi", ""], "--backend": ["x"]}.get(
             option, [])
         if not pending("cli-solver-options"):
             bad += {"--threads": ["0", "-4"], "--time-limit": ["0", "-1", "nan", "inf"],
                     "--mip-gap": ["-1", "nan", "inf"]}.get(option, [])
+        if not pending("cli-solver-options") and option == "--backend":
+            bad += ["highspy"]  # an input error with solver cbc (here or in scenario.toml)
         if not pending("threads-bounds") and option == "--threads":
             bad += ["100000", str(2**40)]
         if option == "bogus" and draw(chance(1 / 3)):
@@ -656,6 +653,56 @@ def test_model_keys_from_python_raise_only_input_error(key, value):
        value=hostile_python_value())
 def test_model_keys_from_python_raise_only_input_error_many(key, value):
     _frames_model(key, value)
+
+
+# --------------------------------------------------------------------------- optimize()
+def solver_option() -> st.SearchStrategy[tuple[str, Any]]:
+    valid = {"time_limit_s": [None, 20, 5.5], "mip_gap": [None, 0, 0.01, 1],
+             "threads": [None, 1, 2], "solver": [None, "highs", "cbc"],
+             "backend": [None, "pulp"]}
+    hostile: dict[str, list[Any]] = {k: [] for k in valid}
+    if not pending("api-option-types"):
+        for k in hostile:
+            hostile[k] += ["x", [1], {"a": 1}, b"1", object()]
+        hostile["backend"] += ["highspy"]  # an input error with solver cbc
+    if not pending("cli-solver-options"):
+        hostile["time_limit_s"] += [0, -1, math.nan, math.inf]
+        hostile["mip_gap"] += [-1, math.nan, math.inf]
+        hostile["threads"] += [0, -4, 1.5, True]
+    if not pending("threads-bounds"):
+        hostile["threads"] += [100000, 2**40]
+    return st.sampled_from(sorted(valid)).flatmap(
+        lambda k: st.tuples(st.just(k), st.sampled_from(valid[k] + hostile[k])))
+
+
+_OPTIONS_NET: list[o2opt.Network] = []
+
+
+def _optimize(options: list[tuple[str, Any]]) -> None:
+    if not _OPTIONS_NET:
+        _OPTIONS_NET.append(o2opt.from_frames(
+            pd.DataFrame({"id": ["H1"], "lat": [33.0], "lon": [44.0], "demand_m3_day": [68.0]}),
+            stations=pd.DataFrame({"id": ["S1"], "lat": [33.1], "lon": [44.0],
+                                   "fill_capacity_cyl_day": [5.0]}),
+            producers=pd.DataFrame({"id": ["P1"], "lat": [33.2], "lon": [44.0],
+                                    "capacity_m3_day": [100.0]})))
+    kwargs = dict(options)
+    start = time.perf_counter()
+    try:
+        sol = o2opt.optimize(_OPTIONS_NET[0], **kwargs)
+    except o2opt.InputError as e:
+        assert e.problems
+        return
+    except Exception:
+        pytest.fail(f"optimize(net, **{kwargs!r}) raised:\n{traceback.format_exc()}")
+    assert time.perf_counter() - start < TIME_BOUND_S
+    assert sol.status in ("optimal", "feasible", "infeasible", "no_solution")
+
+
+@FAST
+@given(options=st.lists(solver_option(), max_size=3, unique_by=lambda kv: kv[0]))
+def test_optimize_options_raise_only_input_error(options):
+    _optimize(options)
 
 
 # --------------------------------------------------------------------------- hostile frames
