@@ -3,11 +3,11 @@
 Nothing here imports o2opt. Two baselines, each what a competent modeller would write by
 hand with numpy/scipy and highspy:
 
-* :func:`read_scenario` + :func:`build_canonical` + :func:`solve_highs`: MODEL.md's canonical
+* :func:`read_scenario` + :func:`build_canonical` + :func:`solve_highs`: docs/model.md's canonical
   model, read from a scenario folder with pandas and :mod:`tomllib`, arcs computed with the
   haversine formula (R = 6371.0088 km) times ``circuity``, pruned at ``max_delivery_km``
   (computed arcs only), ``routes.csv`` rows replacing or adding arcs (``routes_only``: only
-  those), the rows of MODEL.md written term by term as one :class:`scipy.sparse.csc_matrix`,
+  those), the rows of docs/model.md written term by term as one :class:`scipy.sparse.csc_matrix`,
   and solved monolithically (no decomposition). The only pruning is the natural one: ``n`` and
   ``u`` variables and demand rows only for hospital-days with positive net demand.
 * :func:`strong_cflp`: the strong formulation of a capacitated facility location instance
@@ -43,7 +43,7 @@ import scipy.sparse as sp
 
 EARTH_RADIUS_KM = 6371.0088
 
-#: ``[model]`` defaults of MODEL.md.
+#: ``[model]`` defaults of docs/input.md.
 DEFAULTS: dict[str, Any] = {
     "horizon_days": 1, "cylinder_m3": 6.8, "cost_per_cylinder_km": 0.05,
     "bulk_cost_per_m3_km": 0.002, "unmet_penalty_per_m3": 1000.0, "allow_unmet": True,
@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "solver": "highs", "time_limit_s": None, "mip_gap": None, "threads": None,
 }
 
-#: Optional columns and their defaults (MODEL.md, "Scenario folder").
+#: Optional columns and their defaults (docs/input.md).
 OPTIONAL = {
     "hospitals": {"onsite_m3_day": 0.0, "priority": 1.0},
     "producers": {"cost_per_m3": 0.0},
@@ -213,7 +213,7 @@ class Model:
 
 
 def build_canonical(sc: Scenario) -> Model:
-    """MODEL.md's canonical model, term by term, as one sparse matrix."""
+    """The canonical model of docs/model.md, term by term, as one sparse matrix."""
     m = sc.model
     hosp, prod = sc.tables["hospitals"], sc.tables["producers"]
     st, cand = sc.tables["stations"], sc.tables["candidates"]

@@ -1,7 +1,7 @@
 """Turn published reference instances into o2opt scenario folders.
 
 Two families of instances with published optima are converted into scenario folders
-(CSV tables plus ``scenario.toml``, as ``MODEL.md`` describes), so that o2opt's optimum can be
+(CSV tables plus ``scenario.toml``, as ``docs/input.md`` describes), so that o2opt's optimum can be
 compared with the published one:
 
 * **OR-Library capacitated warehouse location** (Beasley; ``cap41`` .. ``cap134``, ``capa``,

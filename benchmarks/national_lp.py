@@ -8,8 +8,8 @@ process, with wall time, CPU time and peak resident memory of that child from ``
 * ``o2opt``: ``python -m o2opt solve FOLDER --out OUT -q``, the whole command, reading,
   validation, building, solving and writing the five result files included;
 * ``baseline``: ``python benchmarks/baseline.py FOLDER`` — reading the folder with pandas,
-  building MODEL.md's canonical model as one scipy sparse matrix and solving it with highspy
-  in one piece (no decomposition; ``benchmarks/baseline.py`` does not import o2opt).
+  building the canonical model of docs/model.md as one scipy sparse matrix and solving it
+  with highspy in one piece (no decomposition; ``benchmarks/baseline.py`` does not import o2opt).
 
 The children run alternately (``--repeat`` pairs), so machine noise hits both. The table
 gives wall and CPU seconds, peak MiB, objective, the o2opt/baseline ratios of time and

@@ -344,7 +344,7 @@ def plot_gap_by_region(solution: SolutionLike, ax: Axes | None = None, *,
 
 def plot_cost_breakdown(solution: SolutionLike, ax: Axes | None = None, *,
                         include_penalty: bool = False, title: str | None = None) -> Axes:
-    """The objective split into its parts (MODEL.md), as labelled horizontal bars.
+    """The objective split into its parts (docs/model.md, "Results"), as labelled horizontal bars.
 
     By default only the money parts are drawn (transport, production, filling, new plants);
     the penalty on unmet demand — a modelling weight, not money spent, and often far larger —

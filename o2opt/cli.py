@@ -1,8 +1,8 @@
 """The ``o2opt`` command: a thin layer over the library.
 
-Exit status (MODEL.md): 0 a plan was found (optimal or feasible), 1 the solver found none
-(``summary.json`` says why), 2 bad input or arguments, or a result that cannot be written
-(``o2opt: cannot write the result: ...``; nothing written).
+Exit status (docs/model.md, "Exit status"): 0 a plan was found (optimal or feasible), 1 the
+solver found none (``summary.json`` says why), 2 bad input or arguments, or a result that
+cannot be written (``o2opt: cannot write the result: ...``; nothing written).
 """
 
 from __future__ import annotations

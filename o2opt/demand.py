@@ -1,6 +1,6 @@
 """Oxygen need from the data an analyst has: beds, patients, cylinders used, epidemic curves.
 
-Every function returns oxygen as **m³ of gas per day** (MODEL.md units) and records how
+Every function returns oxygen as **m³ of gas per day** (docs/model.md, "Units") and records how
 the figure was made: the tables it returns carry ``demand_method`` (``bed-based``,
 ``patient-based``, ``consumption-based``, ``surge-exponential``, ``surge-sir``) and
 ``demand_params`` (the parameters used, as compact JSON), so a number in a report can be
@@ -17,7 +17,7 @@ Methods (the formulas and the source of every default are in ``docs/demand.md``)
 - :func:`consumption_based`: cylinders used per day by size (D, E, F, G, J) → m³/day, with
   an optional correction for demand suppressed by shortages.
 - :func:`exponential_curve`, :func:`sir_curve` and :func:`surge_table`: a daily demand
-  table (the ``demand.csv`` of MODEL.md) from an epidemic-curve scenario.
+  table (the ``demand.csv`` of docs/input.md) from an epidemic-curve scenario.
 - Unit helpers: :func:`l_min_to_m3_day`, :func:`nm3_h_to_m3_day`, :func:`liquid_l_to_m3`,
   :func:`kg_to_m3`,
   :func:`cylinders_to_m3` and their inverses.
@@ -110,7 +110,7 @@ SOURCES: Mapping[str, str] = MappingProxyType({
     "Rees-2020": "Rees EM et al., COVID-19 length of hospital stay: a systematic review and "
                  "data synthesis, BMC Medicine 2020;18:270: median stay 5 (IQR 3-9) days "
                  "outside China, 14 (10-19) in China; ICU 7 (4-11) and 8 (5-13) days",
-    "MODEL": "o2opt model contract (MODEL.md), Units: 1 L liquid oxygen = 0.86 m3 gas, "
+    "MODEL": "o2opt model contract (docs/model.md, Units): 1 L liquid oxygen = 0.86 m3 gas, "
              "1 m3 = 1.43 kg",
     "CGA": "Compressed Gas Association / industrial-gas data sheets: liquid-to-gas expansion "
            "ratio of oxygen 1:861 (boiling point to 21 degC, 1 atm); gas density 1.429 kg/m3 "
@@ -128,11 +128,11 @@ L_PER_M3 = 1000.0
 #: m³ of gas per day delivered by a flow of 1 L/min: 1,440 min × 1 L ÷ 1,000 L/m³.
 M3_DAY_PER_L_MIN = MIN_PER_DAY / L_PER_M3
 #: m³ of gas (21 °C, 1 atm) from 1 L of liquid oxygen: expansion ratio 1:861 (CGA);
-#: MODEL.md rounds it to 0.86.
+#: docs/model.md rounds it to 0.86.
 LOX_GAS_M3_PER_L = 0.861
-#: kg per m³ of oxygen gas at 0 °C and 101.325 kPa (CGA); MODEL.md rounds it to 1.43.
+#: kg per m³ of oxygen gas at 0 °C and 101.325 kPa (CGA); docs/model.md rounds it to 1.43.
 #: Note that this density and :data:`LOX_GAS_M3_PER_L` refer to different temperatures
-#: (0 °C and 21 °C), as MODEL.md's two figures do: converting liquid litres via kg gives
+#: (0 °C and 21 °C), as docs/model.md's two figures do: converting liquid litres via kg gives
 #: about 7 % less gas than converting them directly. Keep one route per study.
 O2_KG_PER_M3 = 1.429
 #: Gas content (litres of oxygen at about 1 atm) of full medical cylinders by size letter,

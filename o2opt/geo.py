@@ -58,7 +58,7 @@ class Arcs:
 
 
 def build_arcs(network: Network) -> Arcs:
-    """Compute the cylinder and bulk arcs of ``network`` (MODEL.md, "Canonical model").
+    """Compute the cylinder and bulk arcs of ``network`` (docs/model.md, "Arcs").
 
     Examples
     --------

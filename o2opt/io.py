@@ -53,7 +53,7 @@ def read_network(path: str | os.PathLike[str], *,
     Parameters
     ----------
     path : str or path-like
-        A folder holding ``hospitals.csv`` (required), the other tables of MODEL.md
+        A folder holding ``hospitals.csv`` (required), the other tables of docs/input.md
         (optional) and ``scenario.toml`` (optional); or a ``.gpkg`` file with layers of the
         same names, its ``[model]`` keys read from ``<name>.toml`` or ``scenario.toml``
         beside it.

@@ -29,7 +29,7 @@ __all__ = ["Network", "Scenario"]
 
 @dataclass(frozen=True)
 class Scenario:
-    """The ``[model]`` parameters of a scenario (MODEL.md); every field has its default.
+    """The ``[model]`` parameters of a scenario (docs/input.md); every field has its default.
 
     Examples
     --------
@@ -199,7 +199,7 @@ class Network:
         return self.replace(scenario=self.scenario.replace(**changes), source="with_model")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The input tables by name, as MODEL.md names them."""
+        """The input tables by name, as docs/input.md names them."""
         return {
             "hospitals": self.hospitals,
             "demand": self.demand,

@@ -190,7 +190,8 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
     InputError
         The folder or its ``summary.json`` is missing or unreadable (:func:`read_summary`).
     ValueError
-        The result does not belong to ``network`` (other hospitals or horizon).
+        The result does not belong to ``network`` (other hospitals or horizon), or a table
+        of its plan is missing or lacks a column.
     """
     folder = Path(result_folder)
     summary = read_summary(folder)
@@ -202,16 +203,78 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
                                        keep_default_na=False, na_values=[""])
     view = ResultView(network, summary, tables)
     if view.has_solution:
+        _check_result_tables(folder, tables, None)
         service = view.service
         got = set(service["hospital"].astype(str)) if len(service) else set()
         want = set(network.hospitals["id"].astype(str))
         days = int(service["day"].max()) + 1 if len(service) else 0
         if got != want or days != network.scenario.horizon_days:
+            unknown = sorted(got - want)
+            example = f" (hospital {unknown[0]!r} is not in the scenario)" if unknown else ""
             raise ValueError(
                 f"{folder} was not solved from this scenario: its service.csv has "
                 f"{len(got)} hospitals over {days} days, the scenario {len(want)} hospitals "
-                f"over {network.scenario.horizon_days} days")
+                f"over {network.scenario.horizon_days} days{example}")
+        _check_result_tables(folder, tables, network)
     return view
+
+
+#: The columns of each result table that the report reads (docs/model.md, "Result files").
+RESULT_COLUMNS = {
+    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost"),
+    "bulk": ("producer", "station", "day", "m3", "km", "cost"),
+    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3"),
+    "sites": ("candidate", "opened", "fixed_cost"),
+    "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
+}
+
+
+def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
+                         network: Network | None) -> None:
+    """Raise ValueError unless every result table of a plan was read with its columns and
+    with values o2opt solve writes (a damaged table gave a traceback or a report with parts
+    silently empty): finite numbers, whole days from 0, known kinds and units; and, given
+    the ``network``, ids of its facilities and days of its horizon."""
+    words: dict[str, set[str]] = {"kind": {"producer", "station", "candidate"},
+                                  "unit": {"m3", "cylinders"}, "opened": {"True", "False"}}
+    if network is not None:
+        ids = {k: set(getattr(network, k)["id"].astype(str))
+               for k in ("hospitals", "producers", "stations", "candidates")}
+        words |= {"hospital": ids["hospitals"], "producer": ids["producers"],
+                  "station": ids["stations"], "candidate": ids["candidates"],
+                  "source": ids["stations"] | ids["candidates"],
+                  "facility": ids["producers"] | ids["stations"] | ids["candidates"]}
+    for name, columns in RESULT_COLUMNS.items():
+        file = folder / f"{name}.csv"
+        if name not in tables:
+            raise ValueError(f"{file} is missing: the result folder is incomplete")
+        table = tables[name]
+        lacking = [c for c in columns if c not in table.columns]
+        if lacking:
+            raise ValueError(f"{file} lacks the column(s) {', '.join(lacking)}: it is not "
+                             "the table o2opt solve wrote")
+        for column in columns:
+            values = table[column]
+            if column in words:
+                bad = ~values.astype(str).isin(words[column]).to_numpy()
+            elif column in _ID_COLUMNS[name]:
+                continue  # ids: checked against the network
+            else:
+                numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+                bad = ~np.isfinite(numbers)
+                if column == "share":  # empty when the capacity is 0
+                    bad &= values.notna().to_numpy()
+                if column == "day":
+                    whole = np.isfinite(numbers) & (np.round(numbers) == numbers)
+                    last = network.scenario.horizon_days - 1 if network else np.inf
+                    bad |= ~whole | (numbers < 0) | (numbers > last)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                value = values.iloc[i]
+                value = value.item() if isinstance(value, np.generic) else value
+                raise ValueError(f"{file}, column {column}, line {i + 2}: unexpected value "
+                                 f"{value!r}: it is not the table o2opt solve wrote for this "
+                                 "scenario")
 
 
 def report_folder(result_folder: str | os.PathLike[str], html_path: str | os.PathLike[str],

@@ -1,7 +1,8 @@
 """Road networks: arc distances and travel times on a road graph instead of haversine × circuity.
 
-MODEL.md computes every arc as a great-circle distance times ``circuity``, unless
-``routes.csv`` gives the arc. This module fills ``routes.csv`` from a road network:
+The canonical model (docs/model.md) computes every arc as a great-circle distance times
+``circuity``, unless ``routes.csv`` gives the arc. This module fills ``routes.csv`` from a
+road network:
 
 1. :func:`road_graph` turns a GeoDataFrame of road lines into an undirected
    :class:`networkx.Graph`. Every line vertex is a node (vertices that round to the same
@@ -18,7 +19,7 @@ MODEL.md computes every arc as a great-circle distance times ``circuity``, unles
 :func:`load_iraq_major_roads` loads a coarse, hand-drawn schematic of Iraq's major road
 corridors that ships with o2opt for the bundled demo (illustrative, not surveyed geometry;
 see ``data/iraq-roads/README.md``). The canonical model is unchanged: this module only
-writes ``routes.csv`` rows, which MODEL.md already defines. See ``docs/roads.md``.
+writes ``routes.csv`` rows, which docs/input.md already defines. See ``docs/roads.md``.
 
 Examples
 --------
@@ -124,7 +125,7 @@ def road_graph(
     networkx.Graph
         Nodes are integers ``0..n-1`` with attributes ``lon`` and ``lat`` (degrees,
         rounded). Each edge is one segment between consecutive vertices, with attributes
-        ``km`` (great-circle length, Earth radius 6371.0088 km as in MODEL.md, times the
+        ``km`` (great-circle length, Earth radius 6371.0088 km as in docs/model.md, times the
         length factor), ``hours`` (``km / speed``), ``speed_km_h``, ``highway`` (the class,
         or ``None``) and ``line`` (index label of the line it came from). When several
         segments join the same two nodes, the fastest is kept (ties: the shortest).
@@ -406,7 +407,7 @@ def road_routes(
     max_km : float, optional
         Longest cylinder arc kept, in km including the snap legs. Default: the scenario's
         ``max_delivery_km`` (no limit when unset); ``math.inf`` for no limit. Bulk arcs
-        (producer → station) are never cut, as in MODEL.md.
+        (producer → station) are never cut, as in docs/model.md.
     weight : {"km", "hours"}
         What the shortest path minimises: distance, or travel time. The other column is
         measured along the same path.

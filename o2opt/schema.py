@@ -2,7 +2,8 @@
 
 One declaration per column — name, dtype, unit, default, bounds, description — used by
 :mod:`o2opt.validate` to check and convert, by :mod:`o2opt.io` to write, and by the docs
-(:func:`markdown`) to describe the input format. MODEL.md is the contract these follow.
+(:func:`markdown`) to describe the input format. docs/input.md states the contract
+these follow, and ``tests/test_docs_contract.py`` keeps the two in step.
 
 Examples
 --------
@@ -128,7 +129,7 @@ _FILLING_POINT_EXTENSIONS = (
            "truck extension: trips one truck makes per day", default=1.0, positive=True),
 )
 
-#: Investment columns of every row that can be opened or chosen (MODEL.md version 2):
+#: Investment columns of every row that can be opened or chosen (docs/model.md, "Investment"):
 #: exactly one of ``fixed_cost`` or ``capex`` on such a row, and none on any other.
 def _investment(fixed_cost_text: str) -> tuple[Column, ...]:
     return (

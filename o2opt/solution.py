@@ -1,7 +1,7 @@
-"""Results as DataFrames, a cost breakdown, a summary, and result folders (MODEL.md).
+"""Results as DataFrames, a cost breakdown, a summary, and result folders (docs/model.md).
 
 A :class:`Solution` keeps the network, the model and the solver's answer; its tables are
-computed on first use. :meth:`Solution.to_folder` writes exactly the files MODEL.md lists,
+computed on first use. :meth:`Solution.to_folder` writes exactly the files docs/model.md lists,
 through a temporary folder swapped into place (:mod:`o2opt.atomic`).
 """
 
@@ -325,7 +325,7 @@ class Solution:
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:
-        """The content of ``summary.json`` (MODEL.md, "Results")."""
+        """The content of ``summary.json`` (docs/model.md, "Results")."""
         from o2opt import __version__
 
         lm = self.model
@@ -374,7 +374,7 @@ class Solution:
     def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False,
                   map_options: dict[str, Any] | None = None,
                   extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None) -> Path:
-        """Write the result files of MODEL.md to ``folder``.
+        """Write the result files of docs/model.md to ``folder``.
 
         Everything is written to a temporary sibling folder first and swapped into place
         (:mod:`o2opt.atomic`), so an interrupted write never leaves a partial result. An

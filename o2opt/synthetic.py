@@ -1,6 +1,6 @@
 """Random but realistic scenario instances, for tests, benchmarks and demonstrations.
 
-:func:`synthetic_tables` draws the tables of MODEL.md (``hospitals``, ``producers``,
+:func:`synthetic_tables` draws the tables of docs/input.md (``hospitals``, ``producers``,
 ``stations``, ``candidates``, and optionally ``demand`` and ``routes``) for an Iraq-like
 region; :func:`write_synthetic_folder` writes them as a scenario folder (CSV tables plus
 ``scenario.toml``) that :func:`o2opt.read_network` reads.
@@ -56,7 +56,7 @@ _EARTH_RADIUS_KM = 6371.0088
 _DEFAULT_CYLINDER_M3 = 6.8
 _DEFAULT_CIRCUITY = 1.3
 
-#: The ``[model]`` keys of MODEL.md; any other keyword argument is an error.
+#: The ``[model]`` keys (docs/input.md); any other keyword argument is an error.
 _MODEL_KEYS = frozenset({
     "horizon_days", "cylinder_m3", "cost_per_cylinder_km", "bulk_cost_per_m3_km",
     "unmet_penalty_per_m3", "allow_unmet", "demand_multiplier", "circuity",
@@ -84,7 +84,7 @@ def synthetic_tables(
     n_routes: int = 0,
     **model: Any,
 ) -> dict[str, Any]:
-    """Draw a random, realistic scenario as MODEL.md tables.
+    """Draw a random, realistic scenario as the tables of docs/input.md.
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ def synthetic_tables(
         pair at most once). Each row gives a ``distance_km`` somewhat longer than the
         computed one, a ``cost_per_unit``, both or neither (empty cells).
     **model
-        ``[model]`` keys of MODEL.md (``unmet_penalty_per_m3=500``, ``budget=1e6``, ...),
+        ``[model]`` keys of docs/input.md (``unmet_penalty_per_m3=500``, ``budget=1e6``, ...),
         copied to ``model``. ``cylinder_m3``, ``circuity`` and ``demand_multiplier`` also
         shape the sizing of stations, producers and routes.
 
@@ -123,7 +123,7 @@ def synthetic_tables(
         ``hospitals``, ``producers``, ``stations`` and ``candidates`` DataFrames (possibly
         with no rows), ``demand`` when ``horizon_days > 1`` and ``surge``, ``routes`` when
         ``n_routes > 0``, and ``model``: a dict of ``[model]`` keys (always with
-        ``horizon_days``). The tables use MODEL.md's column names, so
+        ``horizon_days``). The tables use docs/input.md's column names, so
         ``o2opt.from_frames(**synthetic_tables(...))`` builds the network.
 
     Raises
@@ -150,7 +150,7 @@ def synthetic_tables(
     unknown = sorted(set(model) - _MODEL_KEYS)
     if unknown:
         raise TypeError(f"synthetic_tables() got unexpected keyword argument(s) {unknown}: "
-                        "not [model] keys of MODEL.md")
+                        "not [model] keys (docs/input.md)")
     if "horizon_days" in model:
         raise TypeError("pass horizon_days as its own argument")
     if n_hospitals < 1 or min(n_stations, n_producers, n_candidates, n_routes) < 0:

@@ -31,7 +31,7 @@ def _fail(message: str) -> None:
 
 
 def assert_solution_feasible(solution: Solution, tol: float = 1e-6) -> None:
-    """Assert the plan keeps every constraint of the canonical model (MODEL.md).
+    """Assert the plan keeps every constraint of the canonical model (docs/model.md).
 
     Demand: delivered + unmet covers net demand (and unmet is zero when forbidden);
     station filling and supply; producer and candidate capacity (times the day's

@@ -1,4 +1,4 @@
-"""Check raw input against :mod:`o2opt.schema` and MODEL.md, collecting every problem.
+"""Check raw input against :mod:`o2opt.schema` and docs/input.md, collecting every problem.
 
 :func:`check` converts each table to its declared dtypes, fills defaults and checks
 bounds, ids, references and the ``[model]`` keys. It raises one
@@ -270,7 +270,7 @@ def _check_table(table: Table, frame: pd.DataFrame | None, raw: RawInput,
     elif len(frame.columns) or table.name == "hospitals":
         frame = _unique_columns(frame, source, problems)
         _check_columns(table, frame, source, problems)
-    frame = frame.reset_index(drop=True)
+    frame = _dates_as_values(table, frame.reset_index(drop=True))
     out: dict[str, Any] = {}
     bad_key = np.zeros(len(frame), dtype=bool)
     for col in table.columns:
@@ -287,6 +287,18 @@ def _check_table(table: Table, frame: pd.DataFrame | None, raw: RawInput,
     extra = {c: frame[c] for c in frame.columns if c not in out and c != "geometry"}
     result = pd.DataFrame({**out, **extra}, index=frame.index).reset_index(drop=True)
     return result, bad_key
+
+
+def _dates_as_values(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its number columns of dates, time spans or periods as plain values, so
+    that each such value is reported as not a number (pandas reads a date as nanoseconds
+    since 1970 and a period as its ordinal, which would pass as a demand or a capacity)."""
+    dated = [c.name for c in table.columns
+             if c.dtype != "str" and c.name in frame.columns
+             and (pd.api.types.is_datetime64_any_dtype(frame[c.name].dtype)
+                  or pd.api.types.is_timedelta64_dtype(frame[c.name].dtype)
+                  or isinstance(frame[c.name].dtype, pd.PeriodDtype))]
+    return frame.astype(dict.fromkeys(dated, object)) if dated else frame
 
 
 def _unique_columns(frame: pd.DataFrame, source: str, problems: list[Problem]) -> pd.DataFrame:
@@ -567,7 +579,7 @@ _CAPEX_ONLY = ("lifetime_years", "opex_per_year")
 
 def _check_investment(tables: dict[str, pd.DataFrame], raw: RawInput,
                       problems: list[Problem]) -> None:
-    """Investment columns (MODEL.md version 2): a row that can be opened or chosen gives
+    """Investment columns (docs/model.md, "Investment"): a row that can be opened or chosen gives
     exactly one of ``fixed_cost`` or ``capex`` (lifetime and running cost only with capex);
     a row that cannot gives none of them and no ``decision``."""
     for name in ("candidates", "producers", "stations", "options"):

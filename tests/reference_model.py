@@ -121,7 +121,7 @@ def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     """Read a scenario folder into tables with every default applied, and the model keys.
 
     A missing CSV is a table without rows; an empty cell takes the column default. An
-    unknown ``[model]`` key raises ``ValueError`` (MODEL.md: a typo is never ignored).
+    unknown ``[model]`` key raises ``ValueError`` (docs/input.md: a typo is never ignored).
     """
     folder = Path(folder)
     tables = {}
@@ -548,7 +548,7 @@ def solve_folder(folder: str | Path, *, mip_rel_gap: float = 1e-9) -> ReferenceR
     Parameters
     ----------
     folder : str or Path
-        A scenario folder as MODEL.md describes it.
+        A scenario folder as docs/input.md describes it.
     mip_rel_gap : float, default 1e-9
         Relative MIP gap HiGHS stops at (the default is tight enough for cross-checks at
         1e-6 relative).

@@ -1,4 +1,4 @@
-"""The ``o2opt`` command: exit codes, files written, messages (MODEL.md, "Results")."""
+"""The ``o2opt`` command: exit codes, files written, messages (docs/model.md, "Results")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Cross-checks of o2opt against independent solutions of MODEL.md's canonical model.
+"""Cross-checks of o2opt against independent solutions of the canonical model (docs/model.md).
 
 Three independent yardsticks:
 
-1. ``tests/reference_model.py``: a separate, plain reading of MODEL.md solved with
+1. ``tests/reference_model.py``: a separate, plain reading of docs/model.md solved with
    :func:`scipy.optimize.milp`, on random instances from :mod:`o2opt.synthetic` written to
    scenario folders (so o2opt's reader is exercised too);
 2. :func:`networkx.network_simplex` on small integer networks, where the canonical LP is a
@@ -312,7 +312,7 @@ def instances(draw: st.DrawFn, candidates: bool = True,
 
 
 def net_demand(t: dict[str, Any]) -> pd.Series:
-    """Net demand per (hospital, day) computed from the tables (MODEL.md), indexed so."""
+    """Net demand per (hospital, day) computed from the tables (docs/model.md), indexed so."""
     h, days = t["hospitals"], t["model"]["horizon_days"]
     idx = pd.MultiIndex.from_product([h["id"], range(days)], names=["hospital", "day"])
     if "demand" in t and len(t["demand"]):
@@ -326,7 +326,7 @@ def net_demand(t: dict[str, Any]) -> pd.Series:
 
 
 def check_invariants(t: dict[str, Any], sol: o2opt.Solution) -> None:
-    """Every feasibility and accounting property MODEL.md implies, from flows and inputs.
+    """Every feasibility and accounting property docs/model.md implies, from flows and inputs.
 
     Distances, net demand and every cost part are recomputed here from the input tables
     and the solution's flows. The demand constraint is checked through the unmet penalty

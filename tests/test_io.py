@@ -1,4 +1,4 @@
-"""Reading and writing scenarios (MODEL.md "Scenario folder"): folders, GeoPackages and
+"""Reading and writing scenarios (docs/input.md): folders, GeoPackages and
 (Geo)DataFrames are equivalent inputs; writing is lossless and atomic."""
 
 from __future__ import annotations

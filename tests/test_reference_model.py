@@ -1,7 +1,7 @@
 """Hand-solved cases for the reference model (tests/reference_model.py).
 
 The reference model is the yardstick of the cross-checks, so it is itself checked here
-against answers worked out by hand from MODEL.md (the arithmetic is in each test).
+against answers worked out by hand from docs/model.md (the arithmetic is in each test).
 """
 
 from __future__ import annotations

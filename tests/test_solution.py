@@ -1,4 +1,4 @@
-"""Result tables, summary.json and result folders (MODEL.md, "Results")."""
+"""Result tables, summary.json and result folders (docs/model.md, "Results")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Malformed scenario folders (issue "Foundation", item 3; MODEL.md "Scenario folder").
+"""Malformed scenario folders (issue "Foundation", item 3; docs/input.md).
 
 Every case starts from a small valid folder and applies one mutation. Python must raise
 :class:`o2opt.InputError` with a problem naming the file, column and row; the command line

@@ -1,4 +1,4 @@
-"""Optimisation models: the canonical model of MODEL.md as a solver-neutral sparse LP/MILP.
+"""Optimisation models: the canonical model (docs/model.md) as a solver-neutral LP/MILP.
 
 :func:`build` gives a :class:`LinearModel` (costs, bounds, sparse rows); backends turn it
 into a solver's own model: :func:`to_pulp` for PuLP (CBC, HiGHS and every solver PuLP

@@ -1,4 +1,4 @@
-r"""Build the canonical model of MODEL.md as a sparse :class:`LinearModel`.
+r"""Build the canonical model of docs/model.md as a sparse :class:`LinearModel`.
 
 Every block of variables and constraints is made with numpy from the arc tables, so the
 cost of building grows with the number of non-zeros, not with Python loops over them.
@@ -105,7 +105,7 @@ class Context:
 
 
 def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
-    """Build the model of ``network`` (MODEL.md plus switched-on extensions).
+    """Build the model of ``network`` (docs/model.md plus switched-on extensions).
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-r"""Investment blocks (MODEL.md version 2): candidate producers and stations, capacity options.
+r"""Investment blocks (docs/model.md, "Investment"): candidate producers and stations,
+capacity options.
 
 Off unless the input gives them (:attr:`o2opt.network.Network.has_investment`). Binaries
 :math:`y_p` (candidate producer), :math:`y_s` (candidate station) and :math:`z_o` (option
