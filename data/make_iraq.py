@@ -254,17 +254,53 @@ LIFETIME_YEARS = 10  # = PM CARES' 3-year warranty + 7-year maintenance contract
 OM_SHARE = 0.05  # fixed O&M, share of capex a year (PM CARES: ~6.7 % of the plant-only price)
 PSA_COST_PER_M3 = 0.20  # USD: ~1.2 kWh/m³ at ~US$0.12/kWh plus consumables (assumption)
 # (town, module size in Nm³/h): one module per site, sized to the local gap (illustrative).
-# Eighteen sites keep the siting MILP quick to prove optimal (a few seconds with HiGHS); more
-# sites and several sizes per site make budget-constrained runs much slower to prove.
+# Eighteen sites keep the siting MILP quick to prove optimal (seconds with HiGHS); more sites
+# and several sizes at every site make budget-constrained runs much slower to prove.
+# At MODULE_OPTION_SITES the candidate is a 30 Nm³/h module and options.csv offers the
+# larger sizes instead (see MODULE_UPGRADES_NM3_H).
 CANDIDATE_SITES: tuple[tuple[str, int], ...] = (
-    ("Mosul", 60), ("Tal Afar", 30), ("Basra", 60), ("Nasiriyah", 60), ("Ramadi", 30),
+    ("Mosul", 30), ("Tal Afar", 30), ("Basra", 30), ("Nasiriyah", 30), ("Ramadi", 30),
     ("Haditha", 15), ("Al-Qa'im", 15), ("Rutba", 15), ("Baqubah", 30), ("Khanaqin", 15),
     ("Tikrit", 30), ("Samarra", 15), ("Kirkuk", 30), ("Kut", 30), ("Hay", 15),
     ("Diwaniyah", 30), ("Amarah", 30), ("Samawah", 30),
 )
 
+# ---------------------------------------------------------------------------------------------
+# 5. Investment options (ILLUSTRATIVE choices; prices as stated on each constant).
+# ---------------------------------------------------------------------------------------------
+# PSA module sizes (options.csv) at three candidate plants: the candidate is a 30 Nm³/h
+# module; option "psa-60" or "psa-120" makes it 60 or 120 Nm³/h instead (at most one option
+# per facility). An option adds the capacity and the capex the larger module adds
+# (capex_usd(size) - capex_usd(30)), with the same lifetime and O&M share.
+MODULE_OPTION_SITES = ("Mosul", "Basra", "Nasiriyah")
+MODULE_BASE_NM3_H = 30
+MODULE_UPGRADES_NM3_H = (60, 120)
+# Candidate filling stations (stations.csv, candidate = true), fed in bulk by the producers:
+# an oxygen compressor or cryogenic pump with vaporiser, a 150-cylinder/day filling manifold,
+# a bulk tank and a building. ASSUMPTION, no published anchor in these data: US$ 150,000,
+# 15 years, O&M 5 % of capex a year. Sited where cylinders must travel far (western Anbar,
+# Samarra, Kalar).
+CANDIDATE_STATIONS: tuple[str, ...] = ("Haditha", "Samarra", "Kalar")
+STATION_CYL_DAY = 150
+STATION_CAPEX_USD = 150_000.0
+STATION_LIFETIME_YEARS = 15
+# A second filling line (options.csv) at the busiest existing illustrative stations: +150
+# cylinders/day. ASSUMPTION: US$ 60,000 (a manifold, a compressor and a bay in an existing
+# building), 15 years, O&M 5 % of capex a year.
+SECOND_LINE_STATIONS: tuple[str, ...] = ("s-nineveh", "s-anbar", "s-salah-al-din", "s-maysan")
+SECOND_LINE_CYL_DAY = 150
+SECOND_LINE_CAPEX_USD = 60_000.0
+# On-site PSA plants (options.csv) at the largest teaching hospitals without one: 20 Nm³/h
+# (480 m³/day, raising onsite_m3_day). ASSUMPTION on the PM CARES anchor (hospital plants,
+# plant only, ≈ 28 Nm³/h): 1.5 × the anchor for installation in Iraq (shelter, power backup,
+# piping to the existing manifold; no filling ramp or cylinders), scaled by (20/28)^0.7.
+ONSITE_OPTION_HOSPITALS = 4
+ONSITE_OPTION_NM3_H = 20
+ONSITE_INSTALL_FACTOR = 1.5
+PM_CARES_MEAN_NM3_H = 28.0  # 154.19 t/day / 162 plants ≈ 0.95 t/day ≈ 666 m³/day ≈ 28 Nm³/h
+
 # [model] of scenario.toml (ILLUSTRATIVE prices; US dollars; one day)
-MODEL: dict[str, float | int | bool] = {
+MODEL: dict[str, float | int | bool | str] = {
     "horizon_days": HORIZON_DAYS,
     "cylinder_m3": CYLINDER_M3,
     "cost_per_cylinder_km": 0.05,
@@ -273,9 +309,10 @@ MODEL: dict[str, float | int | bool] = {
     "allow_unmet": True,
     "circuity": 1.3,
     "max_delivery_km": 250.0,
+    "currency": "USD",
+    "discount_rate": DISCOUNT_RATE,
+    "capital_budget": 1_500_000.0,  # US$ of capital spent on everything opened or chosen
 }
-# daily budget: the daily equivalent of US$ 2 million of capital (set below)
-BUDGET_CAPEX_USD = 2_000_000.0
 
 IRAQ_BBOX = (29.0, 38.7, 37.4, 48.7)  # lat_min, lon_min, lat_max, lon_max
 
@@ -298,11 +335,15 @@ def capex_usd(size_nm3_h: int) -> float:
     return round(CAPEX_30_NM3_H_USD * (size_nm3_h / 30.0) ** CAPEX_EXPONENT, -2)
 
 
-def daily_fixed_cost(capex: float) -> float:
-    """Capital annualised (capital-recovery factor) plus fixed O&M, per day × horizon."""
-    rate, years = DISCOUNT_RATE, LIFETIME_YEARS
-    crf = rate * (1 + rate) ** years / ((1 + rate) ** years - 1)
-    return round(capex * (crf + OM_SHARE) / 365.0 * HORIZON_DAYS, 2)
+def onsite_capex_usd(size_nm3_h: int) -> float:
+    """Assumed installed capital cost of an on-site hospital PSA plant (no filling), US$."""
+    return round(PM_CARES_USD_PER_PLANT * ONSITE_INSTALL_FACTOR
+                 * (size_nm3_h / PM_CARES_MEAN_NM3_H) ** CAPEX_EXPONENT, -2)
+
+
+def opex_usd(capex: float) -> float:
+    """Fixed O&M a year: :data:`OM_SHARE` of the capital cost, US$."""
+    return round(capex * OM_SHARE, 2)
 
 
 def ward_beds(total: int, cls: str) -> dict[str, int]:
@@ -533,8 +574,19 @@ def make_iraq(osm_path: str | Path, out_folder: str | Path) -> IraqReport:
         stations.append((f"s-{_slug(gov)}", f"{capital} filling station (illustrative)",
                          round(lat + 0.01, 4), round(lon + 0.01, 4), cyl, FILL_COST_PER_CYL,
                          gov, "illustrative"))
-    _write_csv(out / "stations.csv", station_cols, stations)
     fill_m3 = sum(float(s[4]) for s in stations) * CYLINDER_M3  # type: ignore[arg-type]
+    # existing stations: not candidates, no investment columns
+    stations = [(*s, False, "", "", "") for s in stations]
+    for town_name in CANDIDATE_STATIONS:
+        _, gov, lat, lon = towns[town_name]
+        stations.append((
+            f"s-{_slug(town_name)}-new", f"{town_name} filling station (candidate)",
+            round(lat - 0.005, 4), round(lon + 0.005, 4), STATION_CYL_DAY, FILL_COST_PER_CYL,
+            gov, "illustrative site and cost", True, STATION_CAPEX_USD, STATION_LIFETIME_YEARS,
+            opex_usd(STATION_CAPEX_USD)))
+    _write_csv(out / "stations.csv",
+               (*station_cols, "candidate", "capex", "lifetime_years", "opex_per_year"),
+               stations)
 
     producer_cols = ("id", "name", "lat", "lon", "capacity_m3_day", "kind", "cost_per_m3",
                      "region", "source", "capacity_note")
@@ -563,34 +615,63 @@ def make_iraq(osm_path: str | Path, out_folder: str | Path) -> IraqReport:
             "ASU", PRODUCER_COST_PER_M3, gov, "illustrative", "sized to the filling stations"))
     _write_csv(out / "producers.csv", producer_cols, producers)
 
-    # ---- candidates
-    cand_cols = ("id", "name", "lat", "lon", "capacity_m3_day", "fixed_cost", "kind",
-                 "cost_per_m3", "fill_capacity_cyl_day", "module_nm3_h", "capex_usd",
-                 "capex_usd_low", "capex_usd_high", "region", "source")
+    # ---- candidates (capital costs; the model annualises them, see o2opt.costs)
+    cand_cols = ("id", "name", "lat", "lon", "capacity_m3_day", "kind", "cost_per_m3",
+                 "fill_capacity_cyl_day", "module_nm3_h", "capex", "lifetime_years",
+                 "opex_per_year", "capex_low", "capex_high", "region", "source")
     candidates = []
+    options: list[tuple[object, ...]] = []
     for town_name, size in CANDIDATE_SITES:
         _, gov, lat, lon = towns[town_name]
         capacity = size * PSA_M3_DAY_PER_NM3_H
         capex = capex_usd(size)
+        cid = f"c-{_slug(town_name)}-{size}"
         candidates.append((
-            f"c-{_slug(town_name)}-{size}", f"{town_name} PSA plant {size} Nm3/h (candidate)",
-            round(lat + 0.005, 4), round(lon - 0.005, 4), capacity, daily_fixed_cost(capex),
-            "PSA", PSA_COST_PER_M3, int(math.ceil(capacity / CYLINDER_M3 / 10.0) * 10), size,
-            capex, round(capex * CAPEX_RANGE[0], -2), round(capex * CAPEX_RANGE[1], -2), gov,
+            cid, f"{town_name} PSA plant {size} Nm3/h (candidate)",
+            round(lat + 0.005, 4), round(lon - 0.005, 4), capacity, "PSA", PSA_COST_PER_M3,
+            int(math.ceil(capacity / CYLINDER_M3 / 10.0) * 10), size, capex, LIFETIME_YEARS,
+            opex_usd(capex), round(capex * CAPEX_RANGE[0], -2),
+            round(capex * CAPEX_RANGE[1], -2), gov,
             "illustrative site; cost anchored on PM CARES 2021"))
+        if town_name in MODULE_OPTION_SITES:
+            for bigger in MODULE_UPGRADES_NM3_H:
+                extra = capex_usd(bigger) - capex
+                options.append((
+                    cid, f"psa-{bigger}", (bigger - size) * PSA_M3_DAY_PER_NM3_H, extra,
+                    LIFETIME_YEARS, opex_usd(extra),
+                    f"a {bigger} Nm3/h module instead of {size}: capex difference "
+                    "(illustrative, PM CARES anchor)"))
     _write_csv(out / "candidates.csv", cand_cols, candidates)
 
+    # ---- options: second filling lines, on-site PSA plants (ILLUSTRATIVE)
+    for sid in SECOND_LINE_STATIONS:
+        options.append((sid, "second-line", SECOND_LINE_CYL_DAY, SECOND_LINE_CAPEX_USD,
+                        STATION_LIFETIME_YEARS, opex_usd(SECOND_LINE_CAPEX_USD),
+                        "second filling line (illustrative cost)"))
+    teaching = frame[(frame["facility_class"] == "teaching") & (frame["onsite_m3_day"] == 0)]
+    largest = teaching.sort_values(["demand_m3_day", "id"], ascending=[False, True],
+                                   kind="stable").head(ONSITE_OPTION_HOSPITALS)
+    onsite_capex = onsite_capex_usd(ONSITE_OPTION_NM3_H)
+    for hid in largest["id"]:
+        options.append((hid, f"onsite-psa-{ONSITE_OPTION_NM3_H}",
+                        float(ONSITE_OPTION_NM3_H * PSA_M3_DAY_PER_NM3_H), onsite_capex,
+                        LIFETIME_YEARS, opex_usd(onsite_capex),
+                        "on-site PSA plant (illustrative, PM CARES anchor)"))
+    _write_csv(out / "options.csv", ("facility", "option", "extra_capacity", "capex",
+                                     "lifetime_years", "opex_per_year", "note"), options)
+
     # ---- scenario.toml
-    model = dict(MODEL, budget=daily_fixed_cost(BUDGET_CAPEX_USD))
     lines = [
         "# Iraq planning dataset written by data/make_iraq.py; see data/README.md.",
         "# Hospital points partly (c) OpenStreetMap contributors, ODbL 1.0.",
-        "# Prices are ILLUSTRATIVE assumptions in US dollars per day; budget = daily",
-        f"# equivalent of US$ {BUDGET_CAPEX_USD:,.0f} of capital (8 %, 10 years, 5 % O&M).",
+        "# Prices are ILLUSTRATIVE assumptions in US dollars. Capital costs (capex) are",
+        "# annualised at discount_rate over each row's lifetime_years, plus opex_per_year, and",
+        "# charged pro rata to horizon_days; capital_budget bounds the capex spent.",
         "",
         "[model]",
     ]
-    lines += [f"{key} = {_fmt(value)}" for key, value in model.items()]
+    lines += [f"{key} = {json.dumps(value) if isinstance(value, str) else _fmt(value)}"
+              for key, value in MODEL.items()]
     (out / "scenario.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     # ---- governorates: table and approximate boundaries

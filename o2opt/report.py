@@ -240,8 +240,12 @@ def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
     if network is not None:
         ids = {k: set(getattr(network, k)["id"].astype(str))
                for k in ("hospitals", "producers", "stations", "candidates")}
+        options = network.options
+        # sites.csv names candidates of every table and options as FACILITY/OPTION
+        sites = (ids["candidates"] | ids["producers"] | ids["stations"]
+                 | set(options["facility"].astype(str) + "/" + options["option"].astype(str)))
         words |= {"hospital": ids["hospitals"], "producer": ids["producers"],
-                  "station": ids["stations"], "candidate": ids["candidates"],
+                  "station": ids["stations"], "candidate": sites,
                   "source": ids["stations"] | ids["candidates"],
                   "facility": ids["producers"] | ids["stations"] | ids["candidates"]}
     for name, columns in RESULT_COLUMNS.items():
@@ -577,7 +581,8 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     for s in sites.itertuples():
         site_rows.append((_e(s.candidate), _e(s.name), _e(s.region), _e(s.kind),
                           _n(s.capacity_m3_day), _n(s.used_m3_day),
-                          _n(s.fixed_cost, 2), _n(getattr(s, "capex_usd", np.nan))))
+                          _n(s.fixed_cost, 2),
+                          _n(getattr(s, "capex_usd", getattr(s, "capex", np.nan)))))
     parts.append(
         '<section id="sites"><h2>New sites</h2>'
         f"<p>{len(sites)} of {len(net.candidates)} candidate sites opened"
@@ -585,9 +590,11 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
            if sc.budget is not None else "") + ".</p>"
         + _table(site_rows, ["id", "name", "region", "kind", "capacity, m³/day",
                              f"used, m³ {per}", "fixed cost over the horizon",
-                             "capital cost, US$"],
+                             "capital cost, US$" if "capex_usd" in sites
+                             else f"capital cost{_unit(sc.currency)}"],
                  numeric=[False] * 4 + [True] * 4, table_id="sites-table")
         + "</section>")
+    parts.append(_investment_section(solution))
 
     parts.append(_short_hospitals(solution, top_hospitals, days))
     if "daily" in figs:
@@ -638,8 +645,57 @@ def _sites_table(solution: charts.SolutionLike) -> pd.DataFrame:
         if col not in out:
             out[col] = ""
     cols = ["candidate", "name", "region", "kind", "capacity_m3_day", "used_m3_day",
-            "fixed_cost"] + (["capex_usd"] if "capex_usd" in out else [])
+            "fixed_cost"] + [c for c in ("capex_usd", "capex") if c in out][:1]
     return out[cols].fillna({"name": "", "kind": ""})
+
+
+def _unit(currency: str | None) -> str:
+    return f", {currency}" if currency else ""
+
+
+def _investment_section(solution: charts.SolutionLike) -> str:
+    """The "Investment" section: for each site opened and option chosen, its capex,
+    lifetime, discount rate, annuity, opex and the share of a year charged over the
+    horizon, as figures and in words (:func:`o2opt.costs.investment_breakdown`). Empty
+    without investment input."""
+    from o2opt.costs import investment_breakdown
+
+    net, s = solution.network, solution.sites
+    if "kind" not in s or not net.has_investment:
+        return ""
+    sc = net.scenario
+    days = sc.horizon_days
+    built = s.loc[s["opened"].astype(bool), "candidate"].astype(str)
+    table = investment_breakdown(net, built)
+    unit = _unit(sc.currency)
+    rows = [(_e(r.id), _e(r.kind), _n(r.capex), "–" if np.isnan(r.lifetime_years)
+             else f"{r.lifetime_years:g}", "–" if np.isnan(r.discount_rate)
+             else f"{100 * r.discount_rate:.2f} %", _n(r.annuity_per_year, 2),
+             _n(r.opex_per_year, 2), _n(r.annualised_cost_per_year, 2), _n(r.fixed_cost, 2))
+            for r in _rows(table)]
+    capex = float(table["capex"].fillna(0.0).sum())
+    yearly = float(table["annualised_cost_per_year"].sum())
+    fixed = float(table["fixed_cost"].sum())
+    rows.append(("<b>total</b>", "", _n(capex), "", "", "", "", _n(yearly, 2), _n(fixed, 2)))
+    money = f"in {_e(sc.currency)}" if sc.currency else "in the scenario's money unit"
+    budget = ""
+    if sc.capital_budget is not None:
+        budget = (f" Capital spent: {_n(capex)} of a capital budget of "
+                  f"{_n(sc.capital_budget)}.")
+    words = "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.explanation)}.</li>" for r in _rows(table))
+    return (
+        '<section id="investment"><h2>Investment</h2>'
+        f"<p>Money is {money}. Each site opened or option chosen costs, per year, the annuity "
+        "that repays its capital cost (capex) over its lifetime at the discount rate "
+        "(capex × capital recovery factor r / (1 − (1 + r)<sup>−lifetime</sup>)) plus its "
+        f"running cost (opex); this plan covers {days}/365 of a year, so it is charged "
+        f"that share of the yearly cost.{budget}</p>"
+        + _table(rows, ["id", "kind", f"capex{unit}", "lifetime, years", "discount rate",
+                        f"annuity per year{unit}", f"opex per year{unit}",
+                        f"annualised cost per year{unit}",
+                        f"charged over {days} day{'s' if days != 1 else ''}{unit}"],
+                 numeric=[False, False] + [True] * 7, table_id="investment-table")
+        + f'<ul id="investment-words">{words}</ul></section>')
 
 
 def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:

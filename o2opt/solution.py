@@ -327,6 +327,7 @@ class Solution:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json`` (docs/model.md, "Results")."""
         from o2opt import __version__
+        from o2opt.costs import investment_summary
 
         lm = self.model
         out: dict[str, Any] = {
@@ -363,6 +364,8 @@ class Solution:
                 out["options_chosen"] = sites.loc[sites["opened"] & ~site,
                                                   "candidate"].tolist()
                 out["capex"] = float(sites.loc[sites["opened"], "capex"].fillna(0.0).sum())
+                out["investment"] = investment_summary(  # capex -> annuity -> horizon
+                    self.network, sites.loc[sites["opened"], "candidate"])
             else:
                 out["opened"] = self.sites.loc[self.sites["opened"], "candidate"].tolist()
         elif self.network.has_investment:

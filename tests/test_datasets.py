@@ -17,14 +17,14 @@ import pandas as pd
 import pytest
 
 import o2opt
-from o2opt import datasets, demand
+from o2opt import costs, datasets, demand
 
 REPO = Path(__file__).resolve().parents[1]
 IRAQ = REPO / "data" / "iraq"
 README = REPO / "data" / "README.md"
 OSM = REPO / "data" / "reference" / "iraq-osm" / "gaia_iraq_hospitals.geojson"
-FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv", "scenario.toml",
-         "governorates.csv", "governorates.geojson")
+FILES = ("hospitals.csv", "producers.csv", "stations.csv", "candidates.csv", "options.csv",
+         "scenario.toml", "governorates.csv", "governorates.geojson")
 
 # CSO mid-2018 estimates (Halabja counted with Sulaymaniyah), as stated in data/README.md
 POPULATION_2018 = {
@@ -55,6 +55,11 @@ def _csv(name: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def iraq() -> o2opt.Network:
     return datasets.load_iraq()
+
+
+@pytest.fixture(scope="module")
+def solved(iraq) -> o2opt.Solution:
+    return o2opt.optimize(iraq)
 
 
 def test_bundled_folder_is_reproducible(tmp_path):
@@ -144,31 +149,80 @@ def test_ministry_lines_and_conversions():
     assert s.at["s-moim-baghdad-gas", "fill_capacity_cyl_day"] == 2000
 
 
-def test_candidate_costs():
+def test_candidate_costs(iraq):
     c = _csv("candidates.csv")
-    crf = 0.08 * 1.08**10 / (1.08**10 - 1)
     for row in c.itertuples():
         capex = round(250_000 * (row.module_nm3_h / 30) ** 0.7, -2)
-        assert row.capex_usd == capex
-        assert row.fixed_cost == pytest.approx(round(capex * (crf + 0.05) / 365, 2))
+        assert row.capex == capex
+        assert row.lifetime_years == 10 and row.opex_per_year == pytest.approx(0.05 * capex)
         assert row.capacity_m3_day == row.module_nm3_h * 24
         assert row.fill_capacity_cyl_day == math.ceil(row.capacity_m3_day / 6.8 / 10) * 10
-        assert row.capex_usd_low <= row.capex_usd <= row.capex_usd_high
+        assert row.capex_low <= row.capex <= row.capex_high
+    # the model charges the annuity at 8 % over 10 years plus 5 % O&M, for one day
+    crf = 0.08 * 1.08**10 / (1.08**10 - 1)
+    fixed, capex = iraq.fixed_costs("candidates")
+    assert fixed == pytest.approx(capex * (crf + 0.05) / 365)
     # the PM CARES anchor: INR 137.33 crore / 162 plants at INR 73.5 per US$
     assert 137.33e7 / 162 / 73.5 == pytest.approx(115_334, rel=1e-4)
 
 
-def test_scenario_solves(iraq):
-    sol = o2opt.optimize(iraq)
+def test_investment_inputs(iraq):
+    sc = iraq.scenario
+    assert (sc.currency, sc.discount_rate, sc.capital_budget, sc.budget) == (
+        "USD", 0.08, 1_500_000.0, None)
+    s = iraq.stations
+    new = s[s["candidate"]]
+    assert len(new) == 3 and (new["capex"] == 150_000).all()
+    assert (new["lifetime_years"] == 15).all() and (new["opex_per_year"] == 7_500).all()
+    assert s.loc[~s["candidate"], "capex"].isna().all()
+    o = iraq.options
+    kinds = o["facility"].map(lambda f: "candidate" if f in set(iraq.candidates["id"])
+                              else "station" if f in set(s["id"])
+                              else "hospital" if f in set(iraq.hospitals["id"]) else "?")
+    assert kinds.value_counts().to_dict() == {"candidate": 6, "station": 4, "hospital": 4}
+    modules = o[kinds == "candidate"]
+    base = round(250_000 * (60 / 30) ** 0.7, -2), round(250_000 * (120 / 30) ** 0.7, -2)
+    for row in modules.itertuples():  # 30 -> 60 or 120 Nm3/h: the extra m3/day and capex
+        size = int(row.option.split("-")[1])
+        assert row.extra_capacity == (size - 30) * 24
+        assert row.capex == base[(60, 120).index(size)] - 250_000
+    onsite = o[kinds == "hospital"]
+    h = iraq.hospitals.set_index("id").loc[onsite["facility"]]
+    assert (h["facility_class"] == "teaching").all() and (h["onsite_m3_day"] == 0).all()
+    assert (onsite["extra_capacity"] == 480).all()
+    anchor = 137.33e7 / 162 / 73.5
+    assert (onsite["capex"] == round(anchor * 1.5 * (20 / 28) ** 0.7, -2)).all()
+    fixed, capex = iraq.fixed_costs("options")
+    assert fixed == pytest.approx(costs.horizon_cost(
+        capex, o["lifetime_years"].to_numpy(float), 0.08, 1,
+        o["opex_per_year"].to_numpy(float)))
+
+
+def test_scenario_solves(iraq, solved):
+    sol = solved
     assert sol.status == "optimal"
     s = sol.summary()
     assert s["demand_m3"] == pytest.approx(53_000.0, abs=0.5)
-    assert s["unmet_m3"] == pytest.approx(1_164.0, abs=0.5)
-    assert len(s["opened"]) == 6
-    assert sum(sol.sites.loc[sol.sites.opened, "fixed_cost"]) <= iraq.scenario.budget + 1e-6
+    assert s["unmet_m3"] == pytest.approx(256.4, abs=0.5)
+    assert s["opened"] == ["c-mosul-30", "c-nasiriyah-30"]
+    assert len(s["options_chosen"]) == 5
+    assert s["capex"] <= iraq.scenario.capital_budget
+    assert s["currency"] == "USD"
+    inv = s["investment"]
+    assert len(inv["items"]) == 7 and inv["capex"] == s["capex"]
+    assert inv["fixed_cost"] == pytest.approx(sol.cost["fixed"])
     from o2opt.testing import assert_solution_feasible
 
     assert_solution_feasible(sol)
+
+
+def test_nothing_built_leaves_the_stated_gap(iraq):
+    from o2opt.compare import as_is
+
+    sol = o2opt.optimize(as_is(iraq))
+    assert sol.status == "optimal"
+    assert sol.summary()["unmet_m3"] == pytest.approx(7_644.0, abs=0.5)
+    assert sol.summary()["opened"] == [] and sol.summary()["options_chosen"] == []
 
 
 def test_ids_unique_and_in_iraq():
@@ -178,6 +232,7 @@ def test_ids_unique_and_in_iraq():
         ids += list(t["id"])
         assert t["lat"].between(29.0, 37.4).all() and t["lon"].between(38.7, 48.7).all()
     assert len(ids) == len(set(ids))
+    assert set(_csv("options.csv")["facility"]) <= set(ids)
 
 
 def test_packaging_ships_the_data():
@@ -199,9 +254,10 @@ def test_readme_states_the_figures():
         assert cells[4] == f"{row.hospitals} ({row.hospitals_osm})", row.governorate
         assert cells[5] == f"{row.demand_m3_day:,.1f}", row.governorate
     for figure in ("38,124,182", "49,560", "59,533.5", "4,305", "3,444", "13,600", "250,000",
-                   "274", "73", "201"):
+                   "274", "73", "201", "150,000", "60,000", "136,700", "7,644", "256"):
         assert figure in section, figure
     with open(IRAQ / "scenario.toml", encoding="utf-8") as handle:
-        assert "budget = 1090.57" in handle.read()
-    assert "1,090.57" in section
+        toml = handle.read()
+    assert "capital_budget = 1500000.0" in toml and 'currency = "USD"' in toml
+    assert "1,500,000" in section
     json.loads((IRAQ / "governorates.geojson").read_text(encoding="utf-8"))
