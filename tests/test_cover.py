@@ -95,13 +95,14 @@ def test_the_unmet_row_is_a_sum_of_the_models_rows():
     assert rhs == pytest.approx(lm.row_lower[cover_row])
 
 
-def test_no_row_when_stock_can_feed_demand():
-    net = two_candidates(allow_unmet=False)
+@pytest.mark.parametrize("allow_unmet", [False, True])
+def test_no_row_when_stock_can_feed_demand(allow_unmet):
+    net = two_candidates(allow_unmet=allow_unmet)
     hospitals = net.hospitals.copy()
     hospitals["stock_capacity_m3"] = [50.0, 0.0]
     stocked = o2opt.from_frames(hospitals, stations=net.stations, producers=net.producers,
                                 candidates=net.candidates,
-                                model={"cylinder_m3": 6.8, "allow_unmet": False})
+                                model={"cylinder_m3": 6.8, "allow_unmet": allow_unmet})
     assert "capacity_cover" not in o2opt.model.build(stocked).row_blocks
 
 
