@@ -73,13 +73,14 @@ def make_instance(folder: Path, scale: float = 1.0, seed: int = SEED,
                     "days": DAYS, "budget": budget, "fixed_cost_sum": float(fixed.sum())}
 
 
-def run_child(cmd: list[str], log: Path, env: dict[str, str] | None = None
-              ) -> tuple[float, float, int, float]:
+def run_child(cmd: list[str], log: Path, env: dict[str, str] | None = None,
+              cwd: str | None = None) -> tuple[float, float, int, float]:
     """Run ``cmd`` (stdout and stderr to ``log``); wall s, peak RSS MiB, exit status and CPU s
     (user + system) of that child, from ``os.wait4``."""
     with open(log, "wb") as sink:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     return (wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
@@ -93,11 +94,12 @@ def run_o2opt(folder: Path, work: Path, tag: str, threads: int, time_limit: floa
            "--threads", str(threads), "-v" if verbose else "-q"]
     if time_limit is not None:
         cmd += ["--time-limit", f"{time_limit:g}"]
-    env = dict(os.environ)
+    env, cwd = dict(os.environ), None
     if python_path is not None:
-        env["PYTHONPATH"] = python_path
+        # python -m puts the working folder first on sys.path: run from the other tree
+        env["PYTHONPATH"] = cwd = python_path
     log = work / f"o2opt-{tag}.log"
-    wall, rss, code, cpu = run_child(cmd, log, env=env)
+    wall, rss, code, cpu = run_child(cmd, log, env=env, cwd=cwd)
     summary = out / "summary.json"
     if code not in (0, 1) or not summary.exists():
         sys.exit(f"o2opt exited with {code}:\n{log.read_text()[-3000:]}")
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="o2opt-national-siting-") as tmp:
-        work = args.keep or Path(tmp)
+        work = (args.keep or Path(tmp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
         folder, info = make_instance(work / f"siting-x{args.scale:g}-s{args.seed}",
                                      args.scale, args.seed, args.budget_share)
