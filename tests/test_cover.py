@@ -1,5 +1,5 @@
 """The capacity cover row (docs/model.md): written only where it is valid, and it never
-changes an optimum."""
+changes an optimum; with unmet demand allowed it carries the unmet variables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import importlib
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+from scipy.optimize import linprog
 
 import o2opt
 from o2opt.synthetic import synthetic_tables
@@ -49,17 +51,58 @@ def test_the_row_by_hand():
 
 
 @pytest.mark.parametrize("model", [{"allow_unmet": True}, {}])
-def test_no_row_when_unmet_demand_is_allowed(model):
-    assert "capacity_cover" not in o2opt.model.build(two_candidates(**model)).row_blocks
+def test_the_unmet_row_by_hand(model):
+    lm = o2opt.model.build(two_candidates(**model))
+    lower, cols, vals = cover(lm)
+    # as above, plus every unmet variable of the day with coefficient 1
+    assert lower == pytest.approx([66.0])
+    y, u = lm.blocks["y"], lm.blocks["u"]
+    on_y = (cols >= y.start) & (cols < y.stop)
+    assert vals[on_y][np.argsort(cols[on_y])] == pytest.approx([70.0, 100.0])
+    assert sorted(cols[~on_y]) == list(range(u.start, u.stop)) and u.stop - u.start == 2
+    assert vals[~on_y] == pytest.approx([1.0, 1.0])
 
 
-def test_no_row_when_stock_can_feed_demand():
-    net = two_candidates(allow_unmet=False)
+def matrix(lm: o2opt.model.LinearModel) -> np.ndarray:
+    return sp.coo_matrix((lm.a_val, (lm.a_row, lm.a_col)),
+                         shape=(len(lm.row_lower), len(lm.cost))).toarray()
+
+
+def test_the_unmet_row_is_a_sum_of_the_models_rows():
+    """On the hand example: demand rows - 6.8 x S1's filling row - C1's capacity row
+    - 6.8 x C2's linking rows is, coefficient for coefficient, the cover row."""
+    lm = o2opt.model.build(two_candidates())
+    a = matrix(lm)
+    rb = lm.row_blocks
+    y = lm.blocks["y"]
+    y_of = dict(zip(lm.network.candidates["id"].to_numpy()[lm.y_candidate],
+                    range(y.start, y.stop), strict=True))
+
+    def rows(block: str, column: int | None = None) -> np.ndarray:
+        r = np.arange(rb[block].start, rb[block].stop)
+        return r if column is None else r[a[r, column] != 0]
+
+    demand, fill = rows("demand"), rows("station_fill")
+    cap_c1, link_c2 = rows("candidate_capacity", y_of["C1"]), rows("candidate_link", y_of["C2"])
+    assert len(demand) == 2 and len(fill) == len(cap_c1) == 1 and len(link_c2) == 2
+    combo = (a[demand].sum(axis=0) - 6.8 * a[fill].sum(axis=0) - a[cap_c1].sum(axis=0)
+             - 6.8 * a[link_c2].sum(axis=0))
+    # >= rows keep their lower bound, <= rows are subtracted with their upper bound
+    rhs = (lm.row_lower[demand].sum() - 6.8 * lm.row_upper[fill].sum()
+           - lm.row_upper[cap_c1].sum() - 6.8 * lm.row_upper[link_c2].sum())
+    cover_row = rb["capacity_cover"].start
+    assert combo == pytest.approx(a[cover_row], abs=1e-9)
+    assert rhs == pytest.approx(lm.row_lower[cover_row])
+
+
+@pytest.mark.parametrize("allow_unmet", [False, True])
+def test_no_row_when_stock_can_feed_demand(allow_unmet):
+    net = two_candidates(allow_unmet=allow_unmet)
     hospitals = net.hospitals.copy()
     hospitals["stock_capacity_m3"] = [50.0, 0.0]
     stocked = o2opt.from_frames(hospitals, stations=net.stations, producers=net.producers,
                                 candidates=net.candidates,
-                                model={"cylinder_m3": 6.8, "allow_unmet": False})
+                                model={"cylinder_m3": 6.8, "allow_unmet": allow_unmet})
     assert "capacity_cover" not in o2opt.model.build(stocked).row_blocks
 
 
@@ -91,3 +134,58 @@ def test_the_row_changes_no_optimum(seed, supply_ratio, monkeypatch):
         return
     assert with_row.objective == pytest.approx(without.objective, rel=1e-6)
     assert_solution_feasible(with_row)
+
+
+def random_network(seed: int, **model) -> o2opt.Network:
+    t = synthetic_tables(40, 2, 1, n_candidates=6, horizon_days=2, seed=seed,
+                         max_delivery_km=2000.0, supply_ratio=0.5,
+                         integer_cylinders=seed % 2 == 1, **model)
+    return o2opt.from_frames(**{k: v for k, v in t.items() if k != "model"}, model=t["model"])
+
+
+UNMET_CASES = [{}, {"budget": 60_000.0}, {"max_new_sites": 2},
+               {"budget": 100_000.0, "max_new_sites": 1}]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("limits", UNMET_CASES)
+def test_the_unmet_row_changes_no_optimum(seed, limits, monkeypatch):
+    net = random_network(seed, **limits)
+    assert "capacity_cover" in o2opt.model.build(net).row_blocks
+    with_row = o2opt.optimize(net)
+    monkeypatch.setattr(build_module, "_capacity_cover_rows", lambda ctx: None)
+    without = o2opt.optimize(net)
+    assert with_row.status == without.status == "optimal"
+    assert with_row.objective == pytest.approx(without.objective, rel=1e-6)
+    assert_solution_feasible(with_row)
+
+
+def lp_minimum(lm: o2opt.model.LinearModel, objective: np.ndarray) -> float:
+    """min objective . x over the LP relaxation of ``lm``."""
+    a = sp.csr_matrix((lm.a_val, (lm.a_row, lm.a_col)),
+                      shape=(len(lm.row_lower), len(lm.cost)))
+    up, lo = np.isfinite(lm.row_upper), np.isfinite(lm.row_lower)
+    res = linprog(objective, A_ub=sp.vstack([a[up], -a[lo]]),
+                  b_ub=np.concatenate([lm.row_upper[up], -lm.row_lower[lo]]),
+                  bounds=np.column_stack([lm.lower, lm.upper]), method="highs")
+    assert res.status == 0
+    return float(res.fun)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_unmet_row_is_implied_by_the_lp_relaxation(seed, monkeypatch):
+    """Minimising the row's left side over the LP relaxation of the model without it gives
+    at least its right side (so it cuts off no fractional plan), and the LP bound of the
+    model is the same with and without it."""
+    net = random_network(seed, budget=80_000.0)
+    lm = o2opt.model.build(net)
+    rows = lm.row_blocks["capacity_cover"]
+    monkeypatch.setattr(build_module, "_capacity_cover_rows", lambda ctx: None)
+    bare = o2opt.model.build(net)
+    assert len(bare.row_lower) == rows.start and rows.stop > rows.start
+    for r in range(rows.start, rows.stop):
+        inside = lm.a_row == r
+        coef = np.zeros(len(lm.cost))
+        np.add.at(coef, lm.a_col[inside], lm.a_val[inside])
+        assert lp_minimum(bare, coef) >= lm.row_lower[r] - 1e-6 * max(1.0, lm.row_lower[r])
+    assert lp_minimum(lm, lm.cost) == pytest.approx(lp_minimum(bare, bare.cost), rel=1e-9)

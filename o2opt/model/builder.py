@@ -381,25 +381,28 @@ def _site_limit_rows(ctx: Context) -> None:
 
 
 def _capacity_cover_rows(ctx: Context) -> None:
-    r"""Per day, the opened candidates must be able to make up what existing supply cannot:
+    r"""Per day, the opened candidates (and, when allowed, unmet demand) must make up what
+    existing supply cannot:
 
     .. math::
 
         \sum_c \min\big(a_{ct} Q_c,\ a_{ct} v K_c,\ v \sum_h \bar n_{cht}\big)\, y_c
-        \ge \sum_h d_{ht} - E_t,
+        + \sum_h u_{ht} \ge \sum_h d_{ht} - E_t,
         \qquad E_t = \min\Big(v \sum_s a_{st} K_s,\ \sum_p a_{pt} Q_p\Big)
 
-    Only when unmet demand is not allowed, and no stock or LOX tank feeds the demand rows.
-    The row is the sum of the model's own demand, filling and capacity rows, so it removes
-    no plan and leaves the LP bound unchanged; written out as one row over the binaries, it
-    is a knapsack row that HiGHS's cut and presolve machinery can use. On OR-Library capb
-    and capc at capacity 5,000 it cut the time to a proven optimum 15× and 3×
-    (``docs/model.md``, "What o2opt builds", item 7).
+    (the :math:`u` term only when unmet demand is allowed). Only when no stock or LOX tank
+    feeds the demand rows. The row is the sum of the model's own demand, filling and
+    capacity rows, so it removes no plan and leaves the LP bound unchanged; written out as
+    one row, it is a knapsack row over the binaries (with unmet demand, a mixed one) that
+    HiGHS's cut and presolve machinery can use. On OR-Library capb and capc at capacity
+    5,000 it cut the time to a proven optimum 15× and 3× (``docs/model.md``, "What o2opt
+    builds", item 7).
     """
     y, sc, net = ctx.col["y"], ctx.sc, ctx.network
-    # (options add capacity the row does not count: it is left out with them)
-    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v", "o"))
-    if not len(y) or sc.allow_unmet or fed_otherwise:
+    # (options add capacity the row does not count: it is left out with them; unmet demand
+    # enters the row, so it stays valid when unmet demand is allowed)
+    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("s", "v", "o"))
+    if not len(y) or fed_otherwise:
         return
     cyl_m3 = sc.cylinder_m3
     demand = np.where(ctx.d > 0, ctx.d, 0.0).sum(axis=0)
@@ -422,5 +425,11 @@ def _capacity_cover_rows(ctx: Context) -> None:
               cyl_m3 * ctx.index["n_upper"][is_cand])
     cap = np.minimum(own[:, None] * net.capacity_factor("candidates"), reach)[y_cand]
     rows = np.repeat(np.arange(len(days)), len(y))
-    ctx.rows.add("capacity_cover", len(days), need[days], np.inf,
-                 [(rows, np.tile(y, len(days)), cap[:, days].T.ravel())])
+    entries = [(rows, np.tile(y, len(days)), cap[:, days].T.ravel())]
+    u_day = ctx.index["u_day"]
+    if len(u_day):  # unmet demand allowed: every u of a covered day, coefficient 1
+        row_of_day = np.full(ctx.n_days, -1, dtype=np.int64)
+        row_of_day[days] = np.arange(len(days))
+        on_row = row_of_day[u_day] >= 0
+        entries.append((row_of_day[u_day[on_row]], ctx.col["u"][on_row], 1.0))
+    ctx.rows.add("capacity_cover", len(days), need[days], np.inf, entries)

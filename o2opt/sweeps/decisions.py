@@ -224,11 +224,11 @@ def robust_siting(network: Network, scenarios: Iterable[ScenarioSpec],
     >>> specs = [ScenarioSpec(), ScenarioSpec(outages=[Outage("p-basra-asu")])]
     >>> with ThreadPoolExecutor(2) as ex:
     ...     robust = robust_siting(net, specs, criterion="worst", executor=ex)
-    >>> robust.plans[["sites", "worst_unmet_m3", "expected_unmet_m3", "chosen"]].round(1)
+    >>> robust.plans[["sites", "worst_unmet_m3", "expected_unmet_m3", "chosen"]].round(2)
                                  sites  worst_unmet_m3  expected_unmet_m3  chosen
-    0           c-qadisiyyah-diwaniyah           735.8              546.8    True
-    1  c-anbar-haditha;c-maysan-amarah           975.8              507.8   False
-    2                                           1455.8              931.0   False
+    0           c-qadisiyyah-diwaniyah           735.8             546.75    True
+    1  c-anbar-haditha;c-maysan-amarah           975.8             507.85   False
+    2                                           1455.8             930.95   False
     >>> robust.best
     ('c-qadisiyyah-diwaniyah',)
     """
