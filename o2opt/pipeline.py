@@ -10,10 +10,11 @@ from typing import TypedDict
 import numpy as np
 
 from o2opt.geo import build_arcs
+from o2opt.marginal import Duals
 from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
 from o2opt.solution import Solution
-from o2opt.solve import solve
+from o2opt.solve import SolveResult, solve
 from o2opt.validate import SOLVER_OPTIONS, check_solver_options
 
 __all__ = ["optimize"]
@@ -80,6 +81,7 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         message = _explain_shortfall(network, lm, solver, backend, time_limit_s)
         log.warning("infeasible: %s", message)
     solution = Solution(network, lm, result, {"build": build_s}, message)
+    solution.duals = _duals(lm, result, options)
     if sc.integer_cylinders or sc.integer_trucks:
         # the LP relaxation's bound, reported beside the integer answer
         relaxed = solve(dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool)),
@@ -89,6 +91,33 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         stages["cost"] = solution.objective  # None when stage 2 found no plan
         solution.stages = stages
     return solution
+
+
+def _duals(lm: LinearModel, result: SolveResult, options: _SolveOptions) -> Duals | None:
+    """The duals the marginal values come from: those of the LP itself (solved again by
+    HiGHS when the solve gave none, e.g. through PuLP), or, for a model with integer
+    variables and ``[model] marginal_values = true``, of the LP with them fixed at their
+    values; ``None`` when not requested or not available."""
+    if result.x is None or (lm.is_mip and not lm.network.scenario.marginal_values):
+        return None
+    if lm.num_col == 0:
+        return Duals(np.zeros(0), np.zeros(lm.num_row), np.zeros(0))
+    if not lm.is_mip and result.row_dual is not None and result.col_dual is not None:
+        return Duals(result.x, result.row_dual, result.col_dual)
+    fixed = lm
+    if lm.is_mip:
+        value = np.clip(np.round(result.x), lm.lower, lm.upper)
+        fixed = dataclasses.replace(
+            lm, lower=np.where(lm.integer, value, lm.lower),
+            upper=np.where(lm.integer, value, lm.upper), integer=np.zeros(lm.num_col, bool))
+    lp = solve(fixed, **{**options, "solver": "highs", "backend": "highspy"})
+    if lp.x is None or lp.row_dual is None or lp.col_dual is None:
+        log.warning("no marginal values: the LP with integers fixed gave no duals (%s)",
+                    lp.status)
+        return None
+    log.info("marginal values from the LP with integer variables fixed: objective %s",
+             lp.objective)
+    return Duals(lp.x, lp.row_dual, lp.col_dual)
 
 
 def _not_a_network(value: object) -> str:

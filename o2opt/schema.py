@@ -420,6 +420,9 @@ MODEL_KEYS: dict[str, ModelKey] = {
                  "cost: the canonical objective; lexicographic: first minimise "
                  "priority-weighted unmet demand, then cost holding it",
                  choices=("cost", "lexicographic")),
+        ModelKey("marginal_values", "bool", False,
+                 "with integer variables, also solve the LP with them fixed and write the "
+                 "marginal values of capacities and demand (always written for an LP)"),
         ModelKey("solver", "str", "highs", "solver: highs or cbc", choices=("highs", "cbc")),
         ModelKey("time_limit_s", "float", None, "solver time limit in seconds", positive=True,
                  optional=True),

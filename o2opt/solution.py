@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt.io import atomic_folder, write_csv
+from o2opt.marginal import Duals, capacity_marginals, demand_marginals
 from o2opt.model.builder import LinearModel
 from o2opt.model.matrix import dot
 from o2opt.model.storage import stock_capacity
@@ -85,6 +86,8 @@ class Solution:
         self.stages: dict[str, float | None] = {}
         #: With integer cylinders or trucks: the objective of the LP relaxation (a bound).
         self.lp_relaxation_objective: float | None = None
+        #: The LP duals the marginal values come from (None: none computed).
+        self.duals: Duals | None = None
         #: Where the scenario was read from (recorded in summary.json as ``scenario``).
         self.scenario_path: str | None = None
 
@@ -189,6 +192,8 @@ class Solution:
                              np.maximum(0.0, safety - stock), 0.0)
             short[short <= _UNMET_TOL * np.maximum(1.0, safety)] = 0.0
             table["safety_shortfall_m3"] = short.ravel()
+        if self.duals is not None:
+            table["marginal_cost_m3"] = demand_marginals(lm, self.duals).ravel()
         return table
 
     def _has(self, block: str) -> bool:
@@ -320,6 +325,9 @@ class Solution:
         out = pd.concat(frames, ignore_index=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["share"] = np.where(out["capacity"] > 0, out["used"] / out["capacity"], np.nan)
+        if self.duals is not None:
+            out["marginal_value"] = np.concatenate(
+                [m.ravel() for m in capacity_marginals(lm, self.duals)])
         return out
 
     # ------------------------------------------------------------------ summary
