@@ -25,6 +25,7 @@ values. See ``docs/model.md``, "Marginal values".
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ from o2opt.model import equity, storage
 from o2opt.model.builder import LinearModel
 
 __all__ = ["Duals", "capacity_marginals", "demand_marginals"]
+
+log = logging.getLogger(__name__)
 
 _TOL = 1e-9
 
@@ -152,7 +155,33 @@ def capacity_marginals(lm: LinearModel, duals: Duals
                 grad_f[:n_st, t] -= y[r] * cyl_m3 * net.capacity_factor("stations")[:, t]
             elif produced[t] < station_m3[t] - _TOL:
                 grad_p[:, t] -= y[r] * net.capacity_factor("producers")[:, t]
+    cols = _cols(lm, "g")  # storage: a tank producer's production bound g <= a Q
+    if len(cols):
+        p, t = idx["g_producer"], idx["g_day"]
+        np.add.at(grad_p, (p, t), z[cols] * net.capacity_factor("producers")[p, t])
+    _not_counted(lm, grad_p, grad_f)
     return 0.0 - grad_p, 0.0 - grad_f[:n_st], 0.0 - grad_f[n_st:]
+
+
+def _not_counted(lm: LinearModel, grad_p: np.ndarray, grad_f: np.ndarray) -> None:
+    """NaN for the facilities whose capacity enters rows this module does not count:
+    capacity options, candidate producers and stations, producers with tankers."""
+    idx, n_st = lm.index, len(lm.network.stations)
+    skipped = []
+    if "yp_of" in idx:
+        grad_p[idx["yp_of"] >= 0] = np.nan
+        grad_f[:n_st][idx["ys_of"] >= 0] = np.nan
+    if len(_cols(lm, "o")):
+        kind, pos = idx["o_kind"], idx["o_pos"]
+        grad_p[pos[kind == 0]] = np.nan
+        grad_f[pos[kind == 1]] = np.nan
+        grad_f[n_st + pos[kind == 2]] = np.nan
+    if len(_cols(lm, "b")):
+        grad_p[np.unique(idx["b_producer"])] = np.nan
+    skipped = int(np.isnan(grad_p).any(axis=1).sum() + np.isnan(grad_f).any(axis=1).sum())
+    if skipped:
+        log.warning("no marginal value for %d facilities whose capacity enters option, "
+                    "candidate producer/station or tanker rows (docs/model.md)", skipped)
 
 
 def _candidate_terms(lm: LinearModel, duals: Duals, arcs: _Arcs, grad_f: np.ndarray) -> None:
@@ -263,6 +292,10 @@ def demand_marginals(lm: LinearModel, duals: Duals) -> np.ndarray:
             np.add.at(grad, (arcs.h[on], arcs.t[on]),
                       -y[r] * x[idx["y_of_cand"][arcs.f[on] - n_st]] * cyl_m3
                       * arcs.d_upper_d_demand[on])
+    cols = _cols(lm, "o")  # a hospital option's coefficient min(extra, d): not counted
+    if len(cols):
+        kind, pos = idx["o_kind"], idx["o_pos"]
+        grad[pos[kind == 3]] = np.nan
     grad[~has.reshape(d.shape) | (d <= 0)] = np.nan
     return grad
 

@@ -184,3 +184,18 @@ def test_cost_scale_multiplied_back() -> None:
         1e9, rel=1e-9)
     assert sol.utilization.set_index("facility").loc["P1", "marginal_value"] == pytest.approx(
         1e9 - 0.5 - 2.0 / 6.8, rel=1e-9)
+
+
+def test_rows_not_counted_leave_the_value_empty(caplog) -> None:
+    """A capacity option enters rows the marginal values do not count: that facility's
+    value is empty (never a wrong number), the others are kept."""
+    net = _instance(5, days=1)
+    options = pd.DataFrame({"facility": ["S0"], "option": ["a"], "extra_capacity": [10.0],
+                            "fixed_cost": [5.0]})
+    sol = o2opt.optimize(o2opt.from_frames(net.hospitals, producers=net.producers,
+                                           stations=net.stations, demand=net.demand,
+                                           options=options, model=net.scenario.as_dict()))
+    util = sol.utilization.set_index("facility")["marginal_value"]
+    assert np.isnan(util["S0"])
+    assert util.drop("S0").notna().all()
+    assert "no marginal value for 1 facilities" in caplog.text
