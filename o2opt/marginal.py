@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from o2opt.model import equity, storage
+from o2opt.model import storage
 from o2opt.model.builder import LinearModel
 
 __all__ = ["Duals", "capacity_marginals", "demand_marginals"]
@@ -266,9 +266,7 @@ def demand_marginals(lm: LinearModel, duals: Duals) -> np.ndarray:
     # unmet bounds u <= (1 - s_h) d
     cols = _cols(lm, "u")
     if len(cols):
-        u_h, u_t = lm.u_hospital, lm.u_day
-        share = equity.service_share(net)
-        np.add.at(grad, (u_h, u_t), z[cols] * (1.0 - share[u_h]))
+        np.add.at(grad, (lm.u_hospital, lm.u_day), z[cols] * idx["u_upper_rate"])
     # cylinder bounds n <= cover = d / v (when below the own capacity)
     arcs = _arcs(lm)
     np.add.at(grad, (arcs.h, arcs.t), z[arcs.cols] * arcs.d_upper_d_demand)

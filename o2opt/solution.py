@@ -19,7 +19,7 @@ import pandas as pd
 
 from o2opt.io import atomic_folder, write_csv
 from o2opt.marginal import Duals, capacity_marginals, demand_marginals
-from o2opt.model.builder import LinearModel
+from o2opt.model.builder import SEGMENT_SHARE, SEGMENT_WEIGHTS, LinearModel
 from o2opt.model.matrix import dot
 from o2opt.model.storage import stock_capacity
 from o2opt.network import Network
@@ -123,6 +123,10 @@ class Solution:
         sc = self.network.scenario
         priority = np.repeat(self.network.hospitals["priority"].to_numpy(float), sc.horizon_days)
         unmet = self.service["unmet_m3"].to_numpy()
+        if sc.shortage_sharing == "even":  # segments of d, filled in order, x 1, 2, 4, 8
+            seg = SEGMENT_SHARE * self.service["demand_m3"].to_numpy()[:, None]
+            k = np.arange(len(SEGMENT_WEIGHTS))
+            unmet = np.clip(unmet[:, None] - seg * k, 0.0, seg) @ SEGMENT_WEIGHTS
         cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * dot(priority, unmet))
         if self._has("e"):  # storage extension: safety-stock shortfall, priced as solved
             e = self.model.blocks["e"]

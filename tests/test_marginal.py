@@ -12,7 +12,8 @@ EPS = 1e-3
 
 
 def _instance(seed: int, *, days: int = 2, candidates: bool = False,
-              availability: bool = False, integer: bool = False) -> o2opt.Network:
+              availability: bool = False, integer: bool = False,
+              sharing: str = "cost") -> o2opt.Network:
     """A small random instance, tight enough that some capacities bind."""
     rng = np.random.default_rng(seed)
 
@@ -39,7 +40,7 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
                                                "capacity_factor": [0.6, 0.7]})
     model = {"horizon_days": days, "unmet_penalty_per_m3": float(rng.uniform(50, 200)),
              "cost_per_cylinder_km": 0.05, "marginal_values": True,
-             "integer_cylinders": integer}
+             "integer_cylinders": integer, "shortage_sharing": sharing}
     return o2opt.from_frames(hospitals, model=model, **frames)
 
 
@@ -60,6 +61,7 @@ def _agree(a: float, b: float) -> bool:
 CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=11, availability=True), dict(seed=12, candidates=True),
     dict(seed=13, candidates=True, availability=True), dict(seed=14, days=1),
+    dict(seed=15, sharing="even"), dict(seed=16, sharing="even", candidates=True),
 ]
 
 
@@ -112,6 +114,7 @@ def test_demand_marginals_match_finite_differences(case: dict) -> None:
     assert checked >= len(net.demand) // 2
     # one m3 more never costs more than the dearest penalty per m3, nor less than nothing
     top = net.scenario.unmet_penalty_per_m3 * net.hospitals["priority"].max()
+    top *= 8.0 if net.scenario.shortage_sharing == "even" else 1.0  # the deepest segment
     assert service["marginal_cost_m3"].between(0.0, top + 1e-9).all()
 
 
