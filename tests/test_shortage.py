@@ -108,3 +108,14 @@ def test_even_leaves_no_hospital_with_nothing_while_another_is_full() -> None:
 def test_even_is_an_input_choice() -> None:
     with pytest.raises(o2opt.InputError, match="shortage_sharing"):
         _two_hospitals(shortage_sharing="fair")
+
+
+def test_even_with_the_lexicographic_objective() -> None:
+    """Stage 1 minimises the weighted unmet m3, the same whatever the policy; stage 2
+    spreads that same total."""
+    cost = o2opt.optimize(_two_hospitals(objective="lexicographic"))
+    even = o2opt.optimize(_two_hospitals(objective="lexicographic", shortage_sharing="even"))
+    assert even.stages["weighted_unmet_m3"] == pytest.approx(
+        cost.stages["weighted_unmet_m3"], rel=1e-9)
+    assert even.service["unmet_m3"].tolist() == pytest.approx([50.0, 50.0])
+    assert cost.service["unmet_m3"].tolist() == pytest.approx([0.0, 100.0])
