@@ -167,7 +167,6 @@ def _not_counted(lm: LinearModel, grad_p: np.ndarray, grad_f: np.ndarray) -> Non
     """NaN for the facilities whose capacity enters rows this module does not count:
     capacity options, candidate producers and stations, producers with tankers."""
     idx, n_st = lm.index, len(lm.network.stations)
-    skipped = []
     if "yp_of" in idx:
         grad_p[idx["yp_of"] >= 0] = np.nan
         grad_f[:n_st][idx["ys_of"] >= 0] = np.nan

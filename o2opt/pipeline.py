@@ -110,7 +110,8 @@ def _duals(lm: LinearModel, result: SolveResult, options: _SolveOptions) -> Dual
         fixed = dataclasses.replace(
             lm, lower=np.where(lm.integer, value, lm.lower),
             upper=np.where(lm.integer, value, lm.upper), integer=np.zeros(lm.num_col, bool))
-    lp = solve(fixed, **{**options, "solver": "highs", "backend": "highspy"})
+    highs: _SolveOptions = {**options, "solver": "highs", "backend": "highspy"}
+    lp = solve(fixed, **highs)
     if lp.x is None or lp.row_dual is None or lp.col_dual is None:
         log.warning("no marginal values: the LP with integers fixed gave no duals (%s)",
                     lp.status)
