@@ -13,7 +13,7 @@ EPS = 1e-3
 
 def _instance(seed: int, *, days: int = 2, candidates: bool = False,
               availability: bool = False, integer: bool = False,
-              sharing: str = "cost") -> o2opt.Network:
+              sharing: str = "cost", strict: bool = False) -> o2opt.Network:
     """A small random instance, tight enough that some capacities bind."""
     rng = np.random.default_rng(seed)
 
@@ -33,14 +33,15 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
     frames = {"producers": producers, "stations": stations, "demand": demand}
     if candidates:
         frames["candidates"] = points("C", 2).assign(
-            capacity_m3_day=rng.uniform(100, 300, 2), fixed_cost=rng.uniform(10, 500, 2),
+            capacity_m3_day=rng.uniform(100, 300, 2) * (3.0 if strict else 1.0), fixed_cost=rng.uniform(10, 500, 2),
             cost_per_m3=rng.uniform(0.1, 2.0, 2))
     if availability:
         frames["availability"] = pd.DataFrame({"facility": ["P0", "S1"], "day": [1, 0],
                                                "capacity_factor": [0.6, 0.7]})
     model = {"horizon_days": days, "unmet_penalty_per_m3": float(rng.uniform(50, 200)),
              "cost_per_cylinder_km": 0.05, "marginal_values": True,
-             "integer_cylinders": integer, "shortage_sharing": sharing}
+             "integer_cylinders": integer, "shortage_sharing": sharing,
+             "allow_unmet": not strict}  # strict: capacity cover rows are built
     return o2opt.from_frames(hospitals, model=model, **frames)
 
 
@@ -62,6 +63,7 @@ CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=11, availability=True), dict(seed=12, candidates=True),
     dict(seed=13, candidates=True, availability=True), dict(seed=14, days=1),
     dict(seed=15, sharing="even"), dict(seed=16, sharing="even", candidates=True),
+    dict(seed=21, candidates=True, strict=True), dict(seed=23, candidates=True, strict=True),
 ]
 
 
