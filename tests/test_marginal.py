@@ -33,7 +33,8 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
     frames = {"producers": producers, "stations": stations, "demand": demand}
     if candidates:
         frames["candidates"] = points("C", 2).assign(
-            capacity_m3_day=rng.uniform(100, 300, 2) * (3.0 if strict else 1.0), fixed_cost=rng.uniform(10, 500, 2),
+            capacity_m3_day=rng.uniform(100, 300, 2) * (3.0 if strict else 1.0),
+            fixed_cost=rng.uniform(10, 500, 2),
             cost_per_m3=rng.uniform(0.1, 2.0, 2))
     if availability:
         frames["availability"] = pd.DataFrame({"facility": ["P0", "S1"], "day": [1, 0],
