@@ -16,8 +16,11 @@ coefficients depend is
 over every row and bound of :mod:`o2opt.model.builder` that depends on it: the station
 fill rows, producer rows, candidate capacity rows :math:`v\sum n \le Q_c y_c`, the
 cylinder bounds :math:`n \le \min(\text{cover}, \text{own capacity})`, the strong linking
-rows :math:`n \le \bar n\, y`, the capacity cover rows, the demand rows, the unmet bounds
-:math:`u \le (1-s_h) d` and the regional service rows. Where a bound is a minimum of two
+rows :math:`n \le \bar n\, y`, the capacity cover rows, the rows and linking of candidate
+producers and stations, the storage tanks' production bounds, the demand rows, the unmet
+bounds (segments with ``shortage_sharing = "even"``) and the regional service rows.
+Capacity options and the tanker extension's producer rows are not counted: those
+facilities (and hospitals with an option) get NaN. Where a bound is a minimum of two
 terms that are equal (a kink), the one-sided rates differ and 0 is taken for that term.
 Where the LP is degenerate, its duals are one valid choice among several and so are the
 values. See ``docs/model.md``, "Marginal values".
@@ -131,12 +134,14 @@ def capacity_marginals(lm: LinearModel, duals: Duals
         st_s, st_t = idx["st_s"], idx["st_t"]
         has = idx["station_fill_row"] >= 0
         s, t = st_s[has], st_t[has]
-        np.add.at(grad_f, (s, t), y[rows] * net.capacity_factor("stations")[s, t])
+        np.add.at(grad_f, (s, t), y[rows] * net.capacity_factor("stations")[s, t]
+                  * _opened(idx, "ys_of", s, duals.x))
     # producer rows: rhs Q_p a_pt
     rows = _rows(lm, "producer")
     if len(rows):
         p, t = idx["producer_row_p"], idx["producer_row_t"]
-        np.add.at(grad_p, (p, t), y[rows] * net.capacity_factor("producers")[p, t])
+        np.add.at(grad_p, (p, t), y[rows] * net.capacity_factor("producers")[p, t]
+                  * _opened(idx, "yp_of", p, duals.x))
     # cylinder bounds n <= min(cover, own capacity)
     arcs = _arcs(lm)
     np.add.at(grad_f, (arcs.f, arcs.t), z[arcs.cols] * arcs.d_upper_d_cap)
@@ -155,6 +160,7 @@ def capacity_marginals(lm: LinearModel, duals: Duals
                 grad_f[:n_st, t] -= y[r] * cyl_m3 * net.capacity_factor("stations")[:, t]
             elif produced[t] < station_m3[t] - _TOL:
                 grad_p[:, t] -= y[r] * net.capacity_factor("producers")[:, t]
+    _candidate_link_terms(lm, duals, arcs, grad_p, grad_f)
     cols = _cols(lm, "g")  # storage: a tank producer's production bound g <= a Q
     if len(cols):
         p, t = idx["g_producer"], idx["g_day"]
@@ -163,13 +169,58 @@ def capacity_marginals(lm: LinearModel, duals: Duals
     return 0.0 - grad_p, 0.0 - grad_f[:n_st], 0.0 - grad_f[n_st:]
 
 
+def _opened(idx: dict[str, np.ndarray], name: str, pos: np.ndarray,
+            x: np.ndarray) -> np.ndarray | float:
+    """The opening value of candidate producers or stations ``pos`` (1 for the others): a
+    candidate's capacity row is ``... - a K y <= 0`` instead of ``... <= a K``."""
+    of = idx.get(name)
+    if of is None or not len(of):
+        return 1.0
+    col = of[pos]
+    return np.where(col >= 0, x[np.maximum(col, 0)], 1.0)
+
+
+def _candidate_link_terms(lm: LinearModel, duals: Duals, arcs: _Arcs, grad_p: np.ndarray,
+                          grad_f: np.ndarray) -> None:
+    """Strong linking of candidate stations (n <= n̄ y_s) and producers (q <= q̄ y_p,
+    q̄ = min(a_pt Q_p, v a_st K_s))."""
+    idx, y, x = lm.index, duals.row, duals.x
+    net, n_st = lm.network, len(lm.network.stations)
+    rows = _rows(lm, "station_link")
+    if len(rows):
+        ys_of = idx["ys_of"]
+        at = arcs.f < n_st
+        f, t = arcs.f[at], arcs.t[at]
+        link = np.flatnonzero((ys_of[f] >= 0) & (lm.upper[arcs.cols][at] > 0))
+        np.add.at(grad_f, (f[link], t[link]),
+                  y[rows] * x[ys_of[f[link]]] * arcs.d_upper_d_cap[at][link])
+    rows = _rows(lm, "producer_link")
+    if len(rows):
+        from o2opt.model.investment import max_extra
+
+        yp_of, q_p, q_day = idx["yp_of"], idx["q_p"], idx["q_day"]
+        link = np.flatnonzero(yp_of[q_p] >= 0)
+        p, t = q_p[link], q_day[link]
+        s = idx["st_s"][idx["q_station_row"][link]]
+        a_p = net.capacity_factor("producers")[p, t]
+        a_s = net.capacity_factor("stations")[s, t]
+        cyl_m3 = net.scenario.cylinder_m3
+        most_p = (net.producers["capacity_m3_day"].to_numpy(float)
+                  + max_extra(net, "producers"))[p] * a_p
+        most_s = cyl_m3 * (net.stations["fill_capacity_cyl_day"].to_numpy(float)
+                           + max_extra(net, "stations"))[s] * a_s
+        keep = np.minimum(most_p, most_s) > 0
+        p, t, s, a_p, a_s, most_p, most_s = (v[keep] for v in
+                                             (p, t, s, a_p, a_s, most_p, most_s))
+        w = y[rows] * x[yp_of[p]]
+        np.add.at(grad_p, (p, t), w * np.where(most_p < most_s - _TOL, a_p, 0.0))
+        np.add.at(grad_f, (s, t), w * np.where(most_s < most_p - _TOL, cyl_m3 * a_s, 0.0))
+
+
 def _not_counted(lm: LinearModel, grad_p: np.ndarray, grad_f: np.ndarray) -> None:
     """NaN for the facilities whose capacity enters rows this module does not count:
-    capacity options, candidate producers and stations, producers with tankers."""
+    capacity options and producers with tankers."""
     idx, n_st = lm.index, len(lm.network.stations)
-    if "yp_of" in idx:
-        grad_p[idx["yp_of"] >= 0] = np.nan
-        grad_f[:n_st][idx["ys_of"] >= 0] = np.nan
     if len(_cols(lm, "o")):
         kind, pos = idx["o_kind"], idx["o_pos"]
         grad_p[pos[kind == 0]] = np.nan
@@ -179,8 +230,8 @@ def _not_counted(lm: LinearModel, grad_p: np.ndarray, grad_f: np.ndarray) -> Non
         grad_p[np.unique(idx["b_producer"])] = np.nan
     skipped = int(np.isnan(grad_p).any(axis=1).sum() + np.isnan(grad_f).any(axis=1).sum())
     if skipped:
-        log.warning("no marginal value for %d facilities whose capacity enters option, "
-                    "candidate producer/station or tanker rows (docs/model.md)", skipped)
+        log.warning("no marginal value for %d facilities whose capacity enters option or "
+                    "tanker rows (docs/model.md)", skipped)
 
 
 def _candidate_terms(lm: LinearModel, duals: Duals, arcs: _Arcs, grad_f: np.ndarray) -> None:
@@ -277,6 +328,14 @@ def demand_marginals(lm: LinearModel, duals: Duals) -> np.ndarray:
         f, h, t = (a[is_cand][link] for a in (arcs.f, arcs.h, arcs.t))
         rate = arcs.d_upper_d_demand[is_cand][link]
         np.add.at(grad, (h, t), y[rows] * x[idx["y_of_cand"][f - n_st]] * rate)
+    rows = _rows(lm, "station_link")
+    if len(rows):
+        at = ~is_cand
+        f, h, t = (a[at] for a in (arcs.f, arcs.h, arcs.t))
+        ys_of = idx["ys_of"]
+        link = np.flatnonzero((ys_of[f] >= 0) & (lm.upper[arcs.cols][at] > 0))
+        np.add.at(grad, (h[link], t[link]),
+                  y[rows] * x[ys_of[f[link]]] * arcs.d_upper_d_demand[at][link])
     rows = _rows(lm, "region_service")
     if len(rows):
         _region_terms(lm, y[rows], grad)

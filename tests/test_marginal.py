@@ -13,7 +13,8 @@ EPS = 1e-3
 
 def _instance(seed: int, *, days: int = 2, candidates: bool = False,
               availability: bool = False, integer: bool = False,
-              sharing: str = "cost", strict: bool = False) -> o2opt.Network:
+              sharing: str = "cost", strict: bool = False,
+              investment: bool = False) -> o2opt.Network:
     """A small random instance, tight enough that some capacities bind."""
     rng = np.random.default_rng(seed)
 
@@ -30,6 +31,10 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
                                       cost_per_m3=rng.uniform(0.1, 1.0, 2))
     stations = points("S", 3).assign(fill_capacity_cyl_day=rng.uniform(20, 80, 3),
                                      fill_cost_per_cyl=rng.uniform(0.5, 2.0, 3))
+    if investment:  # a candidate producer and a candidate station
+        producers = producers.assign(candidate=[False, True], fixed_cost=[np.nan, 50.0])
+        stations = stations.assign(candidate=[False, True, False],
+                                   fixed_cost=[np.nan, 30.0, np.nan])
     frames = {"producers": producers, "stations": stations, "demand": demand}
     if candidates:
         frames["candidates"] = points("C", 2).assign(
@@ -65,6 +70,7 @@ CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=13, candidates=True, availability=True), dict(seed=14, days=1),
     dict(seed=15, sharing="even"), dict(seed=16, sharing="even", candidates=True),
     dict(seed=21, candidates=True, strict=True), dict(seed=23, candidates=True, strict=True),
+    dict(seed=31, investment=True), dict(seed=32, investment=True, candidates=True),
 ]
 
 
