@@ -19,9 +19,9 @@ cylinder bounds :math:`n \le \min(\text{cover}, \text{own capacity})`, the stron
 rows :math:`n \le \bar n\, y`, the capacity cover rows, the rows and linking of candidate
 producers and stations, the storage tanks' production bounds, the demand rows, the unmet
 bounds (segments with ``shortage_sharing = "even"``) and the regional service rows.
-Capacity options and the tanker extension's producer rows are not counted: those
-facilities (and hospitals with an option) get NaN. Where a bound is a minimum of two
-terms that are equal (a kink), the one-sided rates differ and 0 is taken for that term.
+The tanker extension's producer rows are not counted: those producers get NaN.
+Where a bound is a minimum of two terms that are equal (a kink), the one-sided rates
+differ and 0 is taken for that term.
 Where the LP is degenerate, its duals are one valid choice among several and so are the
 values. See ``docs/model.md``, "Marginal values".
 """
@@ -218,20 +218,15 @@ def _candidate_link_terms(lm: LinearModel, duals: Duals, arcs: _Arcs, grad_p: np
 
 
 def _not_counted(lm: LinearModel, grad_p: np.ndarray, grad_f: np.ndarray) -> None:
-    """NaN for the facilities whose capacity enters rows this module does not count:
-    capacity options and producers with tankers."""
-    idx, n_st = lm.index, len(lm.network.stations)
-    if len(_cols(lm, "o")):
-        kind, pos = idx["o_kind"], idx["o_pos"]
-        grad_p[pos[kind == 0]] = np.nan
-        grad_f[pos[kind == 1]] = np.nan
-        grad_f[n_st + pos[kind == 2]] = np.nan
+    """NaN for the facilities whose capacity enters rows this module does not count: the
+    producers that load tankers."""
+    idx = lm.index
     if len(_cols(lm, "b")):
         grad_p[np.unique(idx["b_producer"])] = np.nan
     skipped = int(np.isnan(grad_p).any(axis=1).sum() + np.isnan(grad_f).any(axis=1).sum())
     if skipped:
-        log.warning("no marginal value for %d facilities whose capacity enters option or "
-                    "tanker rows (docs/model.md)", skipped)
+        log.warning("no marginal value for %d producers whose capacity enters the tanker "
+                    "rows (docs/model.md)", skipped)
 
 
 def _candidate_terms(lm: LinearModel, duals: Duals, arcs: _Arcs, grad_f: np.ndarray) -> None:
@@ -307,7 +302,7 @@ def demand_marginals(lm: LinearModel, duals: Duals) -> np.ndarray:
     y, x, idx = duals.row, duals.x, lm.index
     z = np.minimum(duals.col, 0.0)  # the bounds below are upper bounds: their (≤ 0) duals
     grad = np.zeros(d.shape)
-    rows = _rows(lm, "demand")
+    rows = rows_demand = _rows(lm, "demand")
     row_of = idx["demand_row_of"]
     has = row_of >= 0
     flat = grad.reshape(-1)
@@ -348,10 +343,14 @@ def demand_marginals(lm: LinearModel, duals: Duals) -> np.ndarray:
             np.add.at(grad, (arcs.h[on], arcs.t[on]),
                       -y[r] * x[idx["y_of_cand"][arcs.f[on] - n_st]] * cyl_m3
                       * arcs.d_upper_d_demand[on])
-    cols = _cols(lm, "o")  # a hospital option's coefficient min(extra, d): not counted
+    cols = _cols(lm, "o")  # a hospital option's coefficient min(extra, d) in the demand row
     if len(cols):
-        kind, pos = idx["o_kind"], idx["o_pos"]
-        grad[pos[kind == 3]] = np.nan
+        extra = net.options["extra_capacity"].to_numpy(float)
+        for j in np.flatnonzero(idx["o_kind"] == 3):
+            h = idx["o_pos"][j]
+            t = np.flatnonzero((d[h] > 0) & (d[h] < extra[j] - _TOL))
+            r = row_of[h * d.shape[1] + t]
+            grad[h, t] -= y[rows_demand[r]] * x[cols[j]]
     grad[~has.reshape(d.shape) | (d <= 0)] = np.nan
     return grad
 

@@ -14,7 +14,7 @@ EPS = 1e-3
 def _instance(seed: int, *, days: int = 2, candidates: bool = False,
               availability: bool = False, integer: bool = False,
               sharing: str = "cost", strict: bool = False,
-              investment: bool = False) -> o2opt.Network:
+              investment: bool = False, options: bool = False) -> o2opt.Network:
     """A small random instance, tight enough that some capacities bind."""
     rng = np.random.default_rng(seed)
 
@@ -41,6 +41,10 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
             capacity_m3_day=rng.uniform(100, 300, 2) * (3.0 if strict else 1.0),
             fixed_cost=rng.uniform(10, 500, 2),
             cost_per_m3=rng.uniform(0.1, 2.0, 2))
+    if options:  # an expansion of a station, a producer and an on-site plant at a hospital
+        frames["options"] = pd.DataFrame({
+            "facility": ["S0", "P1", "H0"], "option": ["a", "a", "a"],
+            "extra_capacity": [15.0, 100.0, 40.0], "fixed_cost": [20.0, 30.0, 25.0]})
     if availability:
         frames["availability"] = pd.DataFrame({"facility": ["P0", "S1"], "day": [1, 0],
                                                "capacity_factor": [0.6, 0.7]})
@@ -71,6 +75,7 @@ CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=15, sharing="even"), dict(seed=16, sharing="even", candidates=True),
     dict(seed=21, candidates=True, strict=True), dict(seed=23, candidates=True, strict=True),
     dict(seed=31, investment=True), dict(seed=32, investment=True, candidates=True),
+    dict(seed=41, options=True), dict(seed=42, options=True, candidates=True, days=1),
 ]
 
 
@@ -196,18 +201,3 @@ def test_cost_scale_multiplied_back() -> None:
         1e9, rel=1e-9)
     assert sol.utilization.set_index("facility").loc["P1", "marginal_value"] == pytest.approx(
         1e9 - 0.5 - 2.0 / 6.8, rel=1e-9)
-
-
-def test_rows_not_counted_leave_the_value_empty(caplog) -> None:
-    """A capacity option enters rows the marginal values do not count: that facility's
-    value is empty (never a wrong number), the others are kept."""
-    net = _instance(5, days=1)
-    options = pd.DataFrame({"facility": ["S0"], "option": ["a"], "extra_capacity": [10.0],
-                            "fixed_cost": [5.0]})
-    sol = o2opt.optimize(o2opt.from_frames(net.hospitals, producers=net.producers,
-                                           stations=net.stations, demand=net.demand,
-                                           options=options, model=net.scenario.as_dict()))
-    util = sol.utilization.set_index("facility")["marginal_value"]
-    assert np.isnan(util["S0"])
-    assert util.drop("S0").notna().all()
-    assert "no marginal value for 1 facilities" in caplog.text
