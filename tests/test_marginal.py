@@ -201,3 +201,20 @@ def test_cost_scale_multiplied_back() -> None:
         1e9, rel=1e-9)
     assert sol.utilization.set_index("facility").loc["P1", "marginal_value"] == pytest.approx(
         1e9 - 0.5 - 2.0 / 6.8, rel=1e-9)
+
+
+def test_tanker_producer_left_empty(caplog) -> None:
+    """The tanker extension's producer rows are not counted: a producer that loads tankers
+    gets no value (never a wrong one), and a warning says so."""
+    hospitals = pd.DataFrame({"id": ["H1"], "lat": [33.0], "lon": [44.0],
+                              "demand_m3_day": [68.0], "lox_tank_m3": [500.0]})
+    producers = pd.DataFrame({"id": ["P1", "P2"], "lat": [34.0, 33.5], "lon": [44.0, 44.0],
+                              "capacity_m3_day": [10.0, 20.0], "tankers": [1.0, 0.0],
+                              "tanker_capacity_m3": [100.0, np.nan]})
+    stations = pd.DataFrame({"id": ["S1"], "lat": [33.5], "lon": [44.0],
+                             "fill_capacity_cyl_day": [100.0]})
+    sol = o2opt.optimize(o2opt.from_frames(hospitals, producers=producers, stations=stations))
+    util = sol.utilization.set_index("facility")["marginal_value"]
+    assert np.isnan(util["P1"])
+    assert util["P2"] > 0  # binding, counted
+    assert "no marginal value for 1 producers" in caplog.text
