@@ -14,7 +14,8 @@ EPS = 1e-3
 def _instance(seed: int, *, days: int = 2, candidates: bool = False,
               availability: bool = False, integer: bool = False,
               sharing: str = "cost", strict: bool = False,
-              investment: bool = False, options: bool = False) -> o2opt.Network:
+              investment: bool = False, options: bool = False,
+              storage: bool = False) -> o2opt.Network:
     """A small random instance, tight enough that some capacities bind."""
     rng = np.random.default_rng(seed)
 
@@ -35,6 +36,11 @@ def _instance(seed: int, *, days: int = 2, candidates: bool = False,
         producers = producers.assign(candidate=[False, True], fixed_cost=[np.nan, 50.0])
         stations = stations.assign(candidate=[False, True, False],
                                    fixed_cost=[np.nan, 30.0, np.nan])
+    if storage:  # a producer's liquid-oxygen tank and two hospitals' cylinder stock
+        producers = producers.assign(tank_capacity_m3=[150.0, np.nan],
+                                     initial_tank_m3=[40.0, np.nan])
+        hospitals = hospitals.assign(stock_capacity_m3=[60.0, 0, 0, 30.0, 0, 0],
+                                     initial_stock_m3=[10.0, 0, 0, 5.0, 0, 0])
     frames = {"producers": producers, "stations": stations, "demand": demand}
     if candidates:
         frames["candidates"] = points("C", 2).assign(
@@ -76,6 +82,7 @@ CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=21, candidates=True, strict=True), dict(seed=23, candidates=True, strict=True),
     dict(seed=31, investment=True), dict(seed=32, investment=True, candidates=True),
     dict(seed=41, options=True), dict(seed=42, options=True, candidates=True, days=1),
+    dict(seed=51, storage=True, days=3),
 ]
 
 
