@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import o2opt
+from o2opt.testing import assert_costs_consistent, assert_solution_feasible
 
 PENALTY = 1000.0
 
@@ -101,6 +102,10 @@ def test_even_leaves_no_hospital_with_nothing_while_another_is_full() -> None:
     assert _nothing_while_full(o2opt.optimize(_two_regions("cost")))  # the problem
     even = o2opt.optimize(_two_regions("even"))
     assert not _nothing_while_full(even)
+    # the penalty priced segment by segment from service.csv is the solver's
+    assert even.objective == pytest.approx(even.result.objective, rel=1e-9)
+    assert_solution_feasible(even)
+    assert_costs_consistent(even)
     served = even.service["delivered_m3"] / even.service["demand_m3"]
     assert served.min() > 0.25 - 1e-9  # half the oxygen: nobody falls below a quarter
 
