@@ -71,8 +71,9 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
                               "time_limit_s": time_limit_s, "mip_gap": mip_gap,
                               "threads": threads, "verbose": verbose, "decompose": decompose}
     stages: dict[str, float | None] = {}
+    stage_one: tuple[LinearModel, Duals] | None = None
     if network.scenario.objective == "lexicographic":
-        lm, stages = _lexicographic_stage_one(lm, options)
+        lm, stages, stage_one = _lexicographic_stage_one(lm, options)
     result = solve(lm, **options)
     message = result.message
     constrained = not sc.allow_unmet or sc.min_service_share > 0 \
@@ -82,6 +83,8 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
         log.warning("infeasible: %s", message)
     solution = Solution(network, lm, result, {"build": build_s}, message)
     solution.duals = _duals(lm, result, options)
+    if solution.duals is not None:
+        solution.stage_one_duals = stage_one
     if sc.integer_cylinders or sc.integer_trucks:
         # the LP relaxation's bound, reported beside the integer answer
         relaxed = solve(dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool)),
@@ -145,14 +148,20 @@ class _SolveOptions(TypedDict):
 
 
 def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
-                             ) -> tuple[LinearModel, dict[str, float | None]]:
+                             ) -> tuple[LinearModel, dict[str, float | None],
+                                        tuple[LinearModel, Duals] | None]:
     """Stage 1: minimise priority-weighted unmet m³; return the model of stage 2, which
-    holds that optimum (to 1e-7 relative) as a constraint, and the stage-1 value."""
+    holds that optimum (to 1e-7 relative) as a constraint, the stage-1 value, and, for an
+    LP, the stage-1 model and duals (how the optimum moves with capacities and demand)."""
     weights = np.zeros(lm.num_col)
     weights[lm.blocks["u"]] = lm.network.hospitals["priority"].to_numpy(float)[lm.u_hospital]
-    first = solve(dataclasses.replace(lm, cost=weights), **options)
+    first_lm = dataclasses.replace(lm, cost=weights)
+    first = solve(first_lm, **options)
     if not first.has_solution:
-        return lm, {}
+        return lm, {}, None
+    stage_one = None
+    if first.x is not None and first.row_dual is not None and first.col_dual is not None:
+        stage_one = (first_lm, Duals(first.x, first.row_dual, first.col_dual))
     best = float(first.objective or 0.0)
     cols = np.flatnonzero(weights)
     row = lm.num_row
@@ -166,7 +175,7 @@ def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
         row_blocks={**lm.row_blocks, "lexicographic": slice(row, row + 1)},
     )
     log.info("lexicographic stage 1: priority-weighted unmet %.6g m3", best)
-    return stage_two, {"weighted_unmet_m3": best}
+    return stage_two, {"weighted_unmet_m3": best}, stage_one
 
 
 def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, backend: str | None,

@@ -88,6 +88,9 @@ class Solution:
         self.lp_relaxation_objective: float | None = None
         #: The LP duals the marginal values come from (None: none computed).
         self.duals: Duals | None = None
+        #: Lexicographic objective, an LP: stage 1's model and duals (how its optimum, held
+        #: in stage 2, moves with capacities and demand).
+        self.stage_one_duals: tuple[LinearModel, Duals] | None = None
         #: Where the scenario was read from (recorded in summary.json as ``scenario``).
         self.scenario_path: str | None = None
 
@@ -197,7 +200,10 @@ class Solution:
             short[short <= _UNMET_TOL * np.maximum(1.0, safety)] = 0.0
             table["safety_shortfall_m3"] = short.ravel()
         if self.duals is not None:
-            table["marginal_cost_m3"] = demand_marginals(lm, self.duals).ravel()
+            rate = demand_marginals(lm, self.duals)
+            if self.stage_one_duals is not None:  # the stage-1 optimum moves too
+                rate = rate + self._stage_one_weight() * demand_marginals(*self.stage_one_duals)
+            table["marginal_cost_m3"] = rate.ravel()
         return table
 
     def _has(self, block: str) -> bool:
@@ -330,9 +336,20 @@ class Solution:
         with np.errstate(divide="ignore", invalid="ignore"):
             out["share"] = np.where(out["capacity"] > 0, out["used"] / out["capacity"], np.nan)
         if self.duals is not None:
-            out["marginal_value"] = np.concatenate(
-                [m.ravel() for m in capacity_marginals(lm, self.duals)])
+            value = np.concatenate([m.ravel() for m in capacity_marginals(lm, self.duals)])
+            if self.stage_one_duals is not None:  # the stage-1 optimum moves too
+                value = value + self._stage_one_weight() * np.concatenate(
+                    [m.ravel() for m in capacity_marginals(*self.stage_one_duals)])
+            out["marginal_value"] = value
         return out
+
+    def _stage_one_weight(self) -> float:
+        """d(stage-2 objective) / d(stage-1 optimum U*): the dual of the row that holds
+        U* + 1e-7 max(1, U*), times that bound's rate with U*."""
+        assert self.duals is not None
+        row = self.model.row_blocks["lexicographic"]
+        best = float(self.stages.get("weighted_unmet_m3") or 0.0)
+        return float(self.duals.row[row][0]) * (1.0 + (1e-7 if best > 1.0 else 0.0))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:

@@ -87,6 +87,8 @@ CASES = [dict(seed=s) for s in range(4)] + [
     dict(seed=51, storage=True, days=3),
     dict(seed=61, min_service_share=0.1, region_min_service_share=0.43),
     dict(seed=62, sharing="even", min_service_share=0.4), dict(seed=63, single_source=True),
+    dict(seed=71, objective="lexicographic"),
+    dict(seed=72, objective="lexicographic", sharing="even", days=1),
 ]
 
 
