@@ -107,7 +107,7 @@ def _duals(lm: LinearModel, result: SolveResult, options: _SolveOptions) -> Dual
         return Duals(np.zeros(0), np.zeros(lm.num_row), np.zeros(0))
     if not lm.is_mip and result.row_dual is not None and result.col_dual is not None:
         return Duals(result.x, result.row_dual, result.col_dual)
-    if result.status != "optimal":  # (a plan at a time limit has no optimal duals)
+    if not lm.is_mip and result.status != "optimal":  # an LP stopped early: no duals
         return None
     fixed = lm
     if lm.is_mip:
