@@ -234,3 +234,18 @@ def test_tanker_producer_left_empty(caplog) -> None:
     assert np.isnan(util["P1"])
     assert util["P2"] > 0  # binding, counted
     assert "no marginal value for 1 producers" in caplog.text
+
+
+def test_integer_cylinders_fixed() -> None:
+    """With integral cylinders fixed, the cylinder bounds no longer move: one more m3 of
+    demand is met by the unmet column or nothing, and the values are those of that LP."""
+    net = _tiny(integer_cylinders=True, marginal_values=True)
+    sol = o2opt.optimize(net)
+    assert sol.model.is_mip
+    service = sol.service.set_index("hospital")["marginal_cost_m3"]
+    assert service["H1"] == pytest.approx(1000.0)  # still short: the penalty
+    util = sol.utilization.set_index("facility")["marginal_value"]
+    # 40 m3 of production fill 5 whole cylinders (34 m3): the producer is slack once the
+    # cylinder counts are fixed
+    assert util["P1"] == 0.0
+    assert "marginal_value" not in o2opt.optimize(_tiny(integer_cylinders=True)).utilization
