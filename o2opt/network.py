@@ -67,6 +67,8 @@ class Scenario:
     min_service_share: float = 0.0
     region_min_service_share: float = 0.0
     objective: str = "cost"
+    shortage_sharing: str = "cost"
+    marginal_values: bool = False
     solver: str = "highs"
     time_limit_s: float | None = None
     mip_gap: float | None = None

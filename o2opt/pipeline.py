@@ -11,11 +11,12 @@ from typing import NotRequired, TypedDict
 import numpy as np
 
 from o2opt.geo import build_arcs
+from o2opt.marginal import Duals
 from o2opt.model.builder import LinearModel, build
 from o2opt.network import Network
 from o2opt.progress import ProgressLine, progress_line
 from o2opt.solution import Solution
-from o2opt.solve import solve
+from o2opt.solve import SolveResult, solve
 from o2opt.validate import SOLVER_OPTIONS, check_solver_options
 
 __all__ = ["optimize"]
@@ -100,8 +101,9 @@ def _optimize(network: Network, lm: LinearModel, build_s: float, options: _Solve
         return {**options, "progress": line.update}
 
     stages: dict[str, float | None] = {}
+    stage_one: tuple[LinearModel, Duals] | None = None
     if lexicographic:
-        lm, stages = _lexicographic_stage_one(lm, stage(1, "least unmet demand"))
+        lm, stages, stage_one = _lexicographic_stage_one(lm, stage(1, "least unmet demand"))
     result = solve(lm, **stage(1 + lexicographic, "least cost" if lexicographic else "plan"))
     message = result.message
     constrained = not sc.allow_unmet or sc.min_service_share > 0 \
@@ -110,6 +112,9 @@ def _optimize(network: Network, lm: LinearModel, build_s: float, options: _Solve
         message = _explain_shortfall(network, lm, solver, backend, time_limit_s)
         log.warning("infeasible: %s", message)
     solution = Solution(network, lm, result, {"build": build_s}, message)
+    solution.duals = _duals(lm, result, options)
+    if solution.duals is not None:
+        solution.stage_one_duals = stage_one
     if sc.integer_cylinders or sc.integer_trucks:
         # the LP relaxation's bound, reported beside the integer answer
         relaxed = solve(dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool)),
@@ -119,6 +124,36 @@ def _optimize(network: Network, lm: LinearModel, build_s: float, options: _Solve
         stages["cost"] = solution.objective  # None when stage 2 found no plan
         solution.stages = stages
     return solution
+
+
+def _duals(lm: LinearModel, result: SolveResult, options: _SolveOptions) -> Duals | None:
+    """The duals the marginal values come from: those of the LP itself (solved again by
+    HiGHS when the solve gave none, e.g. through PuLP), or, for a model with integer
+    variables and ``[model] marginal_values = true``, of the LP with them fixed at their
+    values; ``None`` when not requested or not available."""
+    if result.x is None or (lm.is_mip and not lm.network.scenario.marginal_values):
+        return None
+    if lm.num_col == 0:
+        return Duals(np.zeros(0), np.zeros(lm.num_row), np.zeros(0))
+    if not lm.is_mip and result.row_dual is not None and result.col_dual is not None:
+        return Duals(result.x, result.row_dual, result.col_dual)
+    if not lm.is_mip and result.status != "optimal":  # an LP stopped early: no duals
+        return None
+    fixed = lm
+    if lm.is_mip:
+        value = np.clip(np.round(result.x), lm.lower, lm.upper)
+        fixed = dataclasses.replace(
+            lm, lower=np.where(lm.integer, value, lm.lower),
+            upper=np.where(lm.integer, value, lm.upper), integer=np.zeros(lm.num_col, bool))
+    highs: _SolveOptions = {**options, "solver": "highs", "backend": "highspy"}
+    lp = solve(fixed, **highs)
+    if lp.x is None or lp.row_dual is None or lp.col_dual is None:
+        log.warning("no marginal values: the LP with integers fixed gave no duals (%s)",
+                    lp.status)
+        return None
+    log.info("marginal values from the LP with integer variables fixed: objective %s",
+             lp.objective)
+    return Duals(lp.x, lp.row_dual, lp.col_dual)
 
 
 def _not_a_network(value: object) -> str:
@@ -146,14 +181,20 @@ class _SolveOptions(TypedDict):
 
 
 def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
-                             ) -> tuple[LinearModel, dict[str, float | None]]:
+                             ) -> tuple[LinearModel, dict[str, float | None],
+                                        tuple[LinearModel, Duals] | None]:
     """Stage 1: minimise priority-weighted unmet m³; return the model of stage 2, which
-    holds that optimum (to 1e-7 relative) as a constraint, and the stage-1 value."""
+    holds that optimum (to 1e-7 relative) as a constraint, the stage-1 value, and, for an
+    LP, the stage-1 model and duals (how the optimum moves with capacities and demand)."""
     weights = np.zeros(lm.num_col)
     weights[lm.blocks["u"]] = lm.network.hospitals["priority"].to_numpy(float)[lm.u_hospital]
-    first = solve(dataclasses.replace(lm, cost=weights), **options)
+    first_lm = dataclasses.replace(lm, cost=weights)
+    first = solve(first_lm, **options)
     if not first.has_solution:
-        return lm, {}
+        return lm, {}, None
+    stage_one = None
+    if first.x is not None and first.row_dual is not None and first.col_dual is not None:
+        stage_one = (first_lm, Duals(first.x, first.row_dual, first.col_dual))
     best = float(first.objective or 0.0)
     cols = np.flatnonzero(weights)
     row = lm.num_row
@@ -167,7 +208,7 @@ def _lexicographic_stage_one(lm: LinearModel, options: _SolveOptions
         row_blocks={**lm.row_blocks, "lexicographic": slice(row, row + 1)},
     )
     log.info("lexicographic stage 1: priority-weighted unmet %.6g m3", best)
-    return stage_two, {"weighted_unmet_m3": best}
+    return stage_two, {"weighted_unmet_m3": best}, stage_one
 
 
 def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, backend: str | None,

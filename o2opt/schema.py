@@ -421,6 +421,13 @@ MODEL_KEYS: dict[str, ModelKey] = {
                  "cost: the canonical objective; lexicographic: first minimise "
                  "priority-weighted unmet demand, then cost holding it",
                  choices=("cost", "lexicographic")),
+        ModelKey("shortage_sharing", "str", "cost",
+                 "cost: one penalty per unmet m3; even: the unmet share of each "
+                 "hospital-day's net demand in four segments at 1, 2, 4, 8 times the penalty",
+                 choices=("cost", "even")),
+        ModelKey("marginal_values", "bool", False,
+                 "with integer variables, also solve the LP with them fixed and write the "
+                 "marginal values of capacities and demand (always written for an LP)"),
         ModelKey("solver", "str", "highs", "solver: highs or cbc", choices=("highs", "cbc")),
         ModelKey("time_limit_s", "float", None, "solver time limit in seconds", positive=True,
                  optional=True),

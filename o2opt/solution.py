@@ -19,7 +19,8 @@ import pandas as pd
 
 from o2opt.atomic import check_writable, is_temporary
 from o2opt.io import atomic_folder, write_csv
-from o2opt.model.builder import LinearModel
+from o2opt.marginal import Duals, capacity_marginals, demand_marginals
+from o2opt.model.builder import SEGMENT_SHARE, SEGMENT_WEIGHTS, LinearModel
 from o2opt.model.matrix import dot
 from o2opt.model.storage import stock_capacity
 from o2opt.network import Network
@@ -86,6 +87,11 @@ class Solution:
         self.stages: dict[str, float | None] = {}
         #: With integer cylinders or trucks: the objective of the LP relaxation (a bound).
         self.lp_relaxation_objective: float | None = None
+        #: The LP duals the marginal values come from (None: none computed).
+        self.duals: Duals | None = None
+        #: Lexicographic objective, an LP: stage 1's model and duals (how its optimum, held
+        #: in stage 2, moves with capacities and demand).
+        self.stage_one_duals: tuple[LinearModel, Duals] | None = None
         #: Where the scenario was read from (recorded in summary.json as ``scenario``).
         self.scenario_path: str | None = None
 
@@ -121,6 +127,10 @@ class Solution:
         sc = self.network.scenario
         priority = np.repeat(self.network.hospitals["priority"].to_numpy(float), sc.horizon_days)
         unmet = self.service["unmet_m3"].to_numpy()
+        if sc.shortage_sharing == "even":  # segments of d, filled in order, x 1, 2, 4, 8
+            seg = SEGMENT_SHARE * self.service["demand_m3"].to_numpy()[:, None]
+            k = np.arange(len(SEGMENT_WEIGHTS))
+            unmet = np.clip(unmet[:, None] - seg * k, 0.0, seg) @ SEGMENT_WEIGHTS
         cost["unmet_penalty"] = float(sc.unmet_penalty_per_m3 * dot(priority, unmet))
         if self._has("e"):  # storage extension: safety-stock shortfall, priced as solved
             e = self.model.blocks["e"]
@@ -190,6 +200,11 @@ class Solution:
                              np.maximum(0.0, safety - stock), 0.0)
             short[short <= _UNMET_TOL * np.maximum(1.0, safety)] = 0.0
             table["safety_shortfall_m3"] = short.ravel()
+        if self.duals is not None:
+            rate = demand_marginals(lm, self.duals)
+            if self.stage_one_duals is not None:  # the stage-1 optimum moves too
+                rate = rate + self._stage_one_weight() * demand_marginals(*self.stage_one_duals)
+            table["marginal_cost_m3"] = rate.ravel()
         return table
 
     def _has(self, block: str) -> bool:
@@ -321,7 +336,21 @@ class Solution:
         out = pd.concat(frames, ignore_index=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["share"] = np.where(out["capacity"] > 0, out["used"] / out["capacity"], np.nan)
+        if self.duals is not None:
+            value = np.concatenate([m.ravel() for m in capacity_marginals(lm, self.duals)])
+            if self.stage_one_duals is not None:  # the stage-1 optimum moves too
+                value = value + self._stage_one_weight() * np.concatenate(
+                    [m.ravel() for m in capacity_marginals(*self.stage_one_duals)])
+            out["marginal_value"] = value
         return out
+
+    def _stage_one_weight(self) -> float:
+        """d(stage-2 objective) / d(stage-1 optimum U*): the dual of the row that holds
+        U* + 1e-7 max(1, U*), times that bound's rate with U*."""
+        assert self.duals is not None
+        row = self.model.row_blocks["lexicographic"]
+        best = float(self.stages.get("weighted_unmet_m3") or 0.0)
+        return float(self.duals.row[row][0]) * (1.0 + (1e-7 if best > 1.0 else 0.0))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:

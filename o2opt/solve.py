@@ -63,6 +63,11 @@ class SolveResult:
     solver: str
     seconds: float
     message: str = ""
+    #: Of an LP solved by HiGHS through highspy: the row duals and the column duals (reduced
+    #: costs), in the model's cost unit (HiGHS's signs: the rate of change of the objective
+    #: per unit of the active bound); ``None`` otherwise.
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -144,7 +149,10 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
     log.info("%s: %s, objective %s (%.2f s)", result.solver, result.status, result.objective,
              seconds)
     objective = None if result.objective is None else result.objective * scale
-    return SolveResult(**{**result.__dict__, "objective": objective, "seconds": seconds})
+    duals = {} if result.row_dual is None or result.col_dual is None or scale == 1.0 else {
+        "row_dual": result.row_dual * scale, "col_dual": result.col_dual * scale}
+    return SolveResult(**{**result.__dict__, "objective": objective, "seconds": seconds,
+                          **duals})
 
 
 #: Costs are divided by a power of two so that the largest the solver sees is at most this.
@@ -262,16 +270,22 @@ def _solve_by_day(lm: LinearModel, split: DaySplit, time_limit_s: float | None,
         return SolveResult(parts[-1].status, None, None, None, name, 0.0,
                            f"day {todo[len(parts) - 1].days[0]}: {parts[-1].message}")
     x = np.zeros(lm.num_col)
+    have_duals = not lm.is_mip and all(p.row_dual is not None for p in parts)
+    row_dual = np.zeros(lm.num_row) if have_duals else None
+    col_dual = np.zeros(lm.num_col) if have_duals else None
     for block, part in zip(todo, parts, strict=True):
-        for cols in block.cols:
+        for cols, rows in zip(block.cols, block.rows, strict=True):
             x[cols] = part.x
+            if row_dual is not None and col_dual is not None:
+                row_dual[rows], col_dual[cols] = part.row_dual, part.col_dual
     # every day is within the largest day gap, so the whole model is too
     gap = max((p.mip_gap or 0.0 for p in parts), default=0.0) if lm.is_mip else None
     state = "optimal" if all(p.status == "optimal" for p in parts) else "feasible"
     message = (f"solved day by day: {split.n_days} days, {distinct} distinct, "
                f"{min(workers, max(1, len(todo)))} at a time")
     log.info(message)
-    return SolveResult(state, x, dot(lm.cost, x), gap, f"{name}, by day", 0.0, message)
+    return SolveResult(state, x, dot(lm.cost, x), gap, f"{name}, by day", 0.0, message,
+                       row_dual, col_dual)
 
 
 def available_cores() -> int:
@@ -399,13 +413,18 @@ def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap
         return SolveResult("infeasible", None, None, None, name, 0.0, text)
     if not has_solution:
         return SolveResult("no_solution", None, None, None, name, 0.0, text)
-    x = np.asarray(h.getSolution().col_value, dtype=float)
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=float)
     objective = float(info.objective_function_value)
     if status == ms.kOptimal:
         state = _status_from_gap(gap) if lm.is_mip else "optimal"
     else:
         state = "feasible"
-    return SolveResult(state, x, objective, gap, name, 0.0, text)
+    if lm.is_mip or state != "optimal" or not solution.dual_valid:
+        return SolveResult(state, x, objective, gap, name, 0.0, text)
+    return SolveResult(state, x, objective, gap, name, 0.0, text,
+                       np.asarray(solution.row_dual, dtype=float),
+                       np.asarray(solution.col_dual, dtype=float))
 
 
 # --------------------------------------------------------------------------- PuLP

@@ -50,6 +50,10 @@ from o2opt.network import Network, Scenario
 __all__ = ["LinearModel", "build"]
 
 _EPS = 1e-9
+#: ``shortage_sharing = "even"``: each segment is this share of the net demand, and its
+#: penalty is the hospital's penalty times its weight.
+SEGMENT_SHARE = 0.25
+SEGMENT_WEIGHTS = np.array([1.0, 2.0, 4.0, 8.0])
 
 
 @dataclass(eq=False)
@@ -244,18 +248,29 @@ def _bulk_columns(ctx: Context) -> None:
 
 
 def _unmet_columns(ctx: Context) -> None:
-    """u[h,t] m3 unmet, when allowed, up to the share the equity extension leaves open."""
+    """u[h,t] m3 unmet, when allowed, up to the share the equity extension leaves open
+    (``shortage_sharing = "even"``: four segment columns per hospital-day)."""
     sc = ctx.sc
     if sc.allow_unmet:
         u_h, u_day = np.nonzero(ctx.d > 0)
     else:
         u_h = u_day = np.empty(0, dtype=np.int64)
-    ctx.index.update(u_h=u_h.astype(np.int64), u_day=u_day.astype(np.int64))
     priority = ctx.network.hospitals["priority"].to_numpy(float)
-    share = equity.service_share(ctx.network)
-    ctx.col["u"] = ctx.columns.add(
-        "u", len(u_h), upper=(1.0 - share[u_h]) * ctx.d[u_h, u_day],
-        unmet_penalty=sc.unmet_penalty_per_m3 * priority[u_h])
+    open_share = 1.0 - equity.service_share(ctx.network)[u_h]  # share that may go unmet
+    penalty = sc.unmet_penalty_per_m3 * priority[u_h]
+    if sc.shortage_sharing == "even":
+        # four segments of d (0-25 %, ..., 75-100 %) at penalty x 1, 2, 4, 8: convex, so
+        # they fill in order; each within what min_service_share leaves open
+        k = np.arange(len(SEGMENT_WEIGHTS))
+        rate = np.clip(open_share[:, None] - SEGMENT_SHARE * k, 0.0, SEGMENT_SHARE).ravel()
+        u_h, u_day = np.repeat(u_h, len(k)), np.repeat(u_day, len(k))
+        penalty = (penalty[:, None] * SEGMENT_WEIGHTS).ravel()
+    else:
+        rate = open_share
+    ctx.index.update(u_h=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
+                     u_upper_rate=rate)  # d(upper) / d(net demand), per column
+    ctx.col["u"] = ctx.columns.add("u", len(u_h), upper=rate * ctx.d[u_h, u_day],
+                                   unmet_penalty=penalty)
 
 
 def _site_columns(ctx: Context) -> None:
