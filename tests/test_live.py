@@ -386,3 +386,21 @@ def test_a_large_batch_is_stored_whole(live):
     assert store_reports(live, batch) == 3000
     with Session(live) as s:
         assert s.scalar(select(func.count()).select_from(ReportRow)) == 3000
+
+
+def test_the_command_works_without_the_live_extra(tmp_path):
+    """Without SQLAlchemy (the 'live' extra) every other command works, and 'serve' says
+    what to install (exit 2, no traceback)."""
+    demo = str(ROOT / "data" / "iraq-demo")
+    code = ("import sys; sys.modules['sqlalchemy'] = None; sys.modules['fastapi'] = None\n"
+            "from o2opt.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ok = subprocess.run([sys.executable, "-c", code, "validate", demo], capture_output=True,
+                        text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    serve = subprocess.run([sys.executable, "-c", code, "serve", "--scenario", demo,
+                            "--db", f"sqlite:///{tmp_path / 'x.db'}"], capture_output=True,
+                           text=True, env=env)
+    assert serve.returncode == 2 and "pip install 'o2opt[live]'" in serve.stderr
+    assert "Traceback" not in serve.stderr
