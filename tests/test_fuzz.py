@@ -289,6 +289,8 @@ VALID_KEYS: dict[str, st.SearchStrategy[Any]] = {
     "mip_gap": st.floats(0, 0.1), "threads": st.integers(1, 3),
     "discount_rate": st.floats(0, 0.3), "capital_budget": st.floats(0, 1e6),
     "currency": st.sampled_from(["USD", "IQD", "دينار"]),
+    "marginal_values": st.booleans(),
+    "shortage_sharing": st.sampled_from(["cost", "even"]),
 }
 assert set(VALID_KEYS) == set(schema.MODEL_KEYS), "a [model] key has no strategy here"
 
