@@ -237,7 +237,7 @@ def names(args: argparse.Namespace) -> list[str]:
     if args.only:
         return list(args.only)
     sizes = [args.set] if args.set else [50, 100]
-    found = [f"PSC{k}-C{m}-{s}" for s in sizes for m in range(1, 6) for k in range(1, 6)]
+    found = [f"PSC{k}-C{m}-{s}" for s in sizes for k in range(1, 6) for m in range(1, 6)]
     found = [n for n in found if (args.data / f"{n}.txt").exists()]
     return found[:args.limit] if args.limit else found
 

@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from o2opt.model import storage
+
 if TYPE_CHECKING:
     from o2opt.model.builder import Context
     from o2opt.network import Network
 
-__all__ = ["OPTION_KINDS", "add_columns", "add_rows", "decision_bounds", "max_extra",
-           "option_targets"]
+__all__ = ["OPTION_KINDS", "add_columns", "add_cover_rows", "add_rows", "decision_bounds",
+           "max_extra", "option_targets"]
 
 #: What an option adds to, by the table its facility is in.
 OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
@@ -226,6 +228,52 @@ def _options(ctx: Context) -> None:
                      (row_local[row_of[has]], o[has], 1.0),
                      (row_local[linked], site[linked], -1.0),
                  ])
+
+
+def add_cover_rows(ctx: Context) -> None:
+    r"""Per day, opened candidate stations and producers must be able to fill and produce
+    what existing ones cannot:
+
+    .. math::
+
+        \sum_{c} \bar Q_{ct}\, y_c + \sum_{s\ \text{cand.}} v K_s a_{st}\, y_s
+        &\ge \sum_h d_{ht} - \sum_{s\ \text{existing}} v K_s a_{st}\\
+        \sum_{c} \bar Q_{ct}\, y_c + \sum_{p\ \text{cand.}} Q_p a_{pt}\, y_p
+        &\ge \sum_h d_{ht} - \sum_{p\ \text{existing}} Q_p a_{pt}
+
+    with :math:`\bar Q_{ct} = a_{ct}\min(Q_c, v K_c)` what candidate plant :math:`c` can
+    deliver itself. Only when unmet demand is not allowed and nothing but cylinder deliveries
+    meets demand (no stock, tanker or option); the producer row also not when a producer has
+    a tank (it can release more than a day's production). Every row is implied by the
+    demand, filling, supply and capacity rows, so no plan is removed; as one knapsack row over
+    the binaries HiGHS's cuts and presolve can use it. On the two-stage CFLP set of Fernandes
+    et al. (2014) it cut the time to a proven optimum about 2× (``benchmarks/README_tscflp.md``).
+    """
+    sc, net = ctx.sc, ctx.network
+    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v", "o"))
+    if "ys" not in ctx.col or sc.allow_unmet or fed_otherwise:
+        return
+    v = sc.cylinder_m3
+    demand = np.where(ctx.d > 0, ctx.d, 0.0).sum(axis=0)
+    cands, y_cand = net.candidates, ctx.index["y_cand"]
+    own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
+                     v * cands["fill_capacity_cyl_day"].to_numpy(float))
+    plant_cap = (own[:, None] * net.capacity_factor("candidates"))[y_cand]  # (y, days)
+    sides = [("ys", "stations", v * net.stations["fill_capacity_cyl_day"].to_numpy(float))]
+    if not storage.has_tank(net).any():
+        sides.append(("yp", "producers", net.producers["capacity_m3_day"].to_numpy(float)))
+    for name, kind, capacity in sides:
+        cap = capacity[:, None] * net.capacity_factor(kind)  # (facilities, days)
+        is_cand = net.candidate_mask(kind)
+        need = demand - cap[~is_cand].sum(axis=0)
+        days = np.flatnonzero(need > 0)
+        cols = np.concatenate([ctx.col["y"], ctx.col[name]])
+        if not len(days) or not len(cols):
+            continue
+        coef = np.concatenate([plant_cap, cap[ctx.index[f"{name}_facility"]]])[:, days]
+        ctx.rows.add(f"{name}_cover", len(days), need[days], np.inf,
+                     [(np.repeat(np.arange(len(days)), len(cols)), np.tile(cols, len(days)),
+                       coef.T.ravel())])
 
 
 def limit_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
