@@ -1,4 +1,5 @@
-"""Capacity-cover rows over candidate stations and producers (``investment.add_cover_rows``).
+"""Capacity-cover rows over candidate stations and producers (``investment.add_cover_rows``),
+and the strong links of candidate stations and producers (off by default).
 
 A hand-computed case: the rows' coefficients and right-hand sides, their absence where they
 would not be valid, and the same optimum with and without them.
@@ -75,3 +76,19 @@ def test_same_optimum_without_the_rows(monkeypatch):
     without = o2opt.optimize(net, mip_gap=1e-9)
     assert with_rows.status == without.status == "optimal"
     assert with_rows.objective == pytest.approx(without.objective, rel=1e-9)
+
+
+def test_strong_links_off_by_default_and_same_optimum_on():
+    net = _network(allow_unmet=True, unmet_penalty_per_m3=50.0)
+    lm = build(net)
+    assert "station_link" not in lm.row_blocks and "producer_link" not in lm.row_blocks
+    off = o2opt.optimize(net, mip_gap=1e-9)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(o2opt.model.investment, "DISAGGREGATED_LINKS", True)
+        lm = build(net)
+        # every arc of a candidate station (2 x 2) and bulk arc of a candidate producer (3)
+        assert lm.row_blocks["station_link"].stop - lm.row_blocks["station_link"].start == 4
+        assert lm.row_blocks["producer_link"].stop - lm.row_blocks["producer_link"].start == 3
+        on = o2opt.optimize(net, mip_gap=1e-9)
+    assert off.status == on.status == "optimal"
+    assert off.objective == pytest.approx(on.objective, rel=1e-9)

@@ -16,8 +16,9 @@ Off unless the input gives them (:attr:`o2opt.network.Network.has_investment`). 
 (a facility that is not a candidate has :math:`y = 1`). Since at most one option of a
 hospital is chosen, :math:`\sum_o \min(E_o, d_{ht}) z_o = \min(E z, d_{ht})`: the demand
 row asks exactly for the net demand :math:`\max(0, d_{ht} - E z)` left after the on-site
-plant. Strong linking: :math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate
-station and :math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
+plant. Strong linking (:data:`DISAGGREGATED_LINKS`, off):
+:math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate station and
+:math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
 (:math:`\bar q` the smaller of the producer's and the station's largest daily capacity).
 """
 
@@ -34,8 +35,17 @@ if TYPE_CHECKING:
     from o2opt.model.builder import Context
     from o2opt.network import Network
 
-__all__ = ["OPTION_KINDS", "add_columns", "add_cover_rows", "add_rows", "decision_bounds",
-           "max_extra", "option_targets"]
+__all__ = ["DISAGGREGATED_LINKS", "OPTION_KINDS", "add_columns", "add_cover_rows", "add_rows",
+           "decision_bounds", "max_extra", "option_targets"]
+
+#: Add the strong links n <= n_bar y_s and q <= q_bar y_p of candidate stations and
+#: producers. Off: measured on the two-stage CFLP set of Fernandes et al. (2014), they make
+#: the root LP of 25,000 extra rows 5-10x slower and, within 120 s, leave 10-15 % gaps on the
+#: classes with loose capacities, where the aggregate capacity rows with the cover rows
+#: (:func:`add_cover_rows`) prove optimality as fast or faster and find better plans
+#: (``benchmarks/README_tscflp.md``). The strong link of candidate plants
+#: (``candidate_link`` in the builder) is kept: it pays on OR-Library's CFLP.
+DISAGGREGATED_LINKS = False
 
 #: What an option adds to, by the table its facility is in.
 OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
@@ -133,6 +143,8 @@ def _candidate_stations(ctx: Context) -> None:
         fill_row = i["station_fill_row"][at]
         ctx.rows.extend("station_fill", [(fill_row, ys_of[st_s[at]], -cap)])
         ctx.rows.shift_upper("station_fill", fill_row, -cap)
+    if not DISAGGREGATED_LINKS:
+        return
     n_s = ctx.n_f[ctx.at_station] if len(ys_of) else np.empty(0, dtype=np.int64)
     station_n = ctx.col["n"][ctx.at_station]
     upper = ctx.index["n_upper"][ctx.at_station]
@@ -153,6 +165,8 @@ def _candidate_producers(ctx: Context) -> None:
         cap = cap_p[p[at]] * factor[p[at], t[at]]
         ctx.rows.extend("producer", [(at, yp_of[p[at]], -cap)])
         ctx.rows.shift_upper("producer", at, -cap)
+    if not DISAGGREGATED_LINKS:
+        return
     # strong linking on the bulk arcs of candidate producers: q <= q_bar * y
     q_p, q_day = i["q_p"], i["q_day"]
     link = np.flatnonzero(yp_of[q_p] >= 0)
