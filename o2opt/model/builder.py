@@ -157,6 +157,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     equity.add_rows(ctx)
     _site_limit_rows(ctx)
     _capacity_cover_rows(ctx)
+    investment.add_cover_rows(ctx)
 
     cols, rows = ctx.columns.arrays(), ctx.rows.arrays()
     return LinearModel(

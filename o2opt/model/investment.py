@@ -17,8 +17,9 @@ Off unless the input gives them (:attr:`o2opt.network.Network.has_investment`). 
 (a facility that is not a candidate has :math:`y = 1`). Since at most one option of a
 hospital is chosen, :math:`\sum_o \min(E_o, d_{ht}) z_o = \min(E z, d_{ht})`: the demand
 row asks exactly for the net demand :math:`\max(0, d_{ht} - E z)` left after the on-site
-plant. Strong linking: :math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate
-station and :math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
+plant. Strong linking (:data:`DISAGGREGATED_LINKS`, off):
+:math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate station and
+:math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
 (:math:`\bar q` the smaller of the producer's and the station's largest daily capacity).
 """
 
@@ -29,12 +30,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from o2opt.model import storage
+
 if TYPE_CHECKING:
     from o2opt.model.builder import Context
     from o2opt.network import Network
 
-__all__ = ["OPTION_KINDS", "add_columns", "add_rows", "decision_bounds", "max_extra",
-           "option_targets"]
+__all__ = ["DISAGGREGATED_LINKS", "OPTION_KINDS", "add_columns", "add_cover_rows", "add_rows",
+           "decision_bounds", "max_extra", "option_targets"]
+
+#: Add the strong links n <= n_bar y_s and q <= q_bar y_p of candidate stations and
+#: producers. Off: measured on the two-stage CFLP set of Fernandes et al. (2014), they make
+#: the root LP of 25,000 extra rows 5-10x slower and, within 120 s, leave 10-15 % gaps on the
+#: classes with loose capacities, where the aggregate capacity rows with the cover rows
+#: (:func:`add_cover_rows`) prove optimality as fast or faster and find better plans
+#: (``benchmarks/README_tscflp.md``). The strong link of candidate plants
+#: (``candidate_link`` in the builder) is kept: it pays on OR-Library's CFLP.
+DISAGGREGATED_LINKS = False
 
 #: What an option adds to, by the table its facility is in.
 OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
@@ -132,6 +144,8 @@ def _candidate_stations(ctx: Context) -> None:
         fill_row = i["station_fill_row"][at]
         ctx.rows.extend("station_fill", [(fill_row, ys_of[st_s[at]], -cap)])
         ctx.rows.shift_upper("station_fill", fill_row, -cap)
+    if not DISAGGREGATED_LINKS:
+        return
     n_s = ctx.n_f[ctx.at_station] if len(ys_of) else np.empty(0, dtype=np.int64)
     station_n = ctx.col["n"][ctx.at_station]
     upper = ctx.index["n_upper"][ctx.at_station]
@@ -152,6 +166,8 @@ def _candidate_producers(ctx: Context) -> None:
         cap = cap_p[p[at]] * factor[p[at], t[at]]
         ctx.rows.extend("producer", [(at, yp_of[p[at]], -cap)])
         ctx.rows.shift_upper("producer", at, -cap)
+    if not DISAGGREGATED_LINKS:
+        return
     # strong linking on the bulk arcs of candidate producers: q <= q_bar * y
     q_p, q_day = i["q_p"], i["q_day"]
     link = np.flatnonzero(yp_of[q_p] >= 0)
@@ -227,6 +243,52 @@ def _options(ctx: Context) -> None:
                      (row_local[row_of[has]], o[has], 1.0),
                      (row_local[linked], site[linked], -1.0),
                  ])
+
+
+def add_cover_rows(ctx: Context) -> None:
+    r"""Per day, opened candidate stations and producers must be able to fill and produce
+    what existing ones cannot:
+
+    .. math::
+
+        \sum_{c} \bar Q_{ct}\, y_c + \sum_{s\ \text{cand.}} v K_s a_{st}\, y_s
+        &\ge \sum_h d_{ht} - \sum_{s\ \text{existing}} v K_s a_{st}\\
+        \sum_{c} \bar Q_{ct}\, y_c + \sum_{p\ \text{cand.}} Q_p a_{pt}\, y_p
+        &\ge \sum_h d_{ht} - \sum_{p\ \text{existing}} Q_p a_{pt}
+
+    with :math:`\bar Q_{ct} = a_{ct}\min(Q_c, v K_c)` what candidate plant :math:`c` can
+    deliver itself. Only when unmet demand is not allowed and nothing but cylinder deliveries
+    meets demand (no stock, tanker or option); the producer row also not when a producer has
+    a tank (it can release more than a day's production). Every row is implied by the
+    demand, filling, supply and capacity rows, so no plan is removed; as one knapsack row over
+    the binaries HiGHS's cuts and presolve can use it. On the two-stage CFLP set of Fernandes
+    et al. (2014) it cut the time to a proven optimum about 2× (``benchmarks/README_tscflp.md``).
+    """
+    sc, net = ctx.sc, ctx.network
+    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v", "o"))
+    if "ys" not in ctx.col or sc.allow_unmet or fed_otherwise:
+        return
+    v = sc.cylinder_m3
+    demand = np.where(ctx.d > 0, ctx.d, 0.0).sum(axis=0)
+    cands, y_cand = net.candidates, ctx.index["y_cand"]
+    own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
+                     v * cands["fill_capacity_cyl_day"].to_numpy(float))
+    plant_cap = (own[:, None] * net.capacity_factor("candidates"))[y_cand]  # (y, days)
+    sides = [("ys", "stations", v * net.stations["fill_capacity_cyl_day"].to_numpy(float))]
+    if not storage.has_tank(net).any():
+        sides.append(("yp", "producers", net.producers["capacity_m3_day"].to_numpy(float)))
+    for name, kind, capacity in sides:
+        cap = capacity[:, None] * net.capacity_factor(kind)  # (facilities, days)
+        is_cand = net.candidate_mask(kind)
+        need = demand - cap[~is_cand].sum(axis=0)
+        days = np.flatnonzero(need > 0)
+        cols = np.concatenate([ctx.col["y"], ctx.col[name]])
+        if not len(days) or not len(cols):
+            continue
+        coef = np.concatenate([plant_cap, cap[ctx.index[f"{name}_facility"]]])[:, days]
+        ctx.rows.add(f"{name}_cover", len(days), need[days], np.inf,
+                     [(np.repeat(np.arange(len(days)), len(cols)), np.tile(cols, len(days)),
+                       coef.T.ravel())])
 
 
 def limit_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
