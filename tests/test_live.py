@@ -404,3 +404,18 @@ def test_the_command_works_without_the_live_extra(tmp_path):
                            text=True, env=env)
     assert serve.returncode == 2 and "pip install 'o2opt[live]'" in serve.stderr
     assert "Traceback" not in serve.stderr
+
+
+def test_unreadable_report_files_are_input_errors(tmp_path):
+    from o2opt.errors import InputError
+    from o2opt.live.imports import dhis2_reports, read_reports
+
+    bad_toml, export = tmp_path / "map.toml", tmp_path / "x.json"
+    bad_toml.write_text("[data_elements\n")
+    export.write_text("{}")
+    not_utf8 = tmp_path / "r.csv"
+    not_utf8.write_bytes(b"facility,date,kind,value\n\xff\xfe,1,2,3\n")
+    for call in (lambda: dhis2_reports(export, bad_toml), lambda: read_reports(not_utf8),
+                 lambda: read_reports(tmp_path / "missing.csv")):
+        with pytest.raises(InputError, match="cannot be read|not valid"):
+            call()

@@ -42,6 +42,14 @@ def _number_or_text(value: str) -> Any:
     return int(number) if number.is_integer() and "." not in text else number
 
 
+def _read_text(path: Path) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped), or an InputError naming it."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError([Problem(str(path), None, None, f"cannot be read: {e}")]) from None
+
+
 def read_reports(path: str | Path) -> list[dict[str, Any]]:
     """The reports in an o2opt CSV (``facility, date, kind, value``) or JSON file.
 
@@ -54,10 +62,7 @@ def read_reports(path: str | Path) -> list[dict[str, Any]]:
     [{'facility': 'H1', 'date': '2026-12-01', 'kind': 'stock_cylinders', 'value': 40}]
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError([Problem(str(path), None, None, f"cannot be read: {e}")]) from None
+    text = _read_text(path)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -101,17 +106,14 @@ def dhis2_reports(export: str | Path, mapping: str | Path) -> tuple[list[dict[st
     """
     export, mapping = Path(export), Path(mapping)
     try:
-        spec = tomllib.loads(mapping.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        spec = tomllib.loads(_read_text(mapping))
+    except tomllib.TOMLDecodeError as e:
         raise InputError([Problem(str(mapping), None, None, f"cannot be read: {e}")]) from None
     elements, units = spec.get("data_elements"), spec.get("org_units")
     if not isinstance(elements, dict) or not isinstance(units, dict):
         raise InputError([Problem(str(mapping), None, None,
                                   "needs tables [data_elements] and [org_units]")])
-    try:
-        text = export.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError([Problem(str(export), None, None, f"cannot be read: {e}")]) from None
+    text = _read_text(export)
     if export.suffix.lower() == ".json":
         try:
             values = json.loads(text).get("dataValues", [])
