@@ -247,13 +247,18 @@ class Network:
                 return True
         return False
 
-    def net_demand_m3(self) -> np.ndarray:
-        """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array.
+    def gross_demand_m3(self) -> np.ndarray:
+        """Demand ``demand[h, t]`` in m³ as given, before the multiplier and on-site supply,
+        as a (hospitals × days) array: from the demand table when it has rows (a missing
+        hospital-day is 0, days at or beyond ``horizon_days`` are ignored), else
+        ``demand_m3_day`` on every day.
 
-        ``max(0, demand_multiplier * demand[h, t] - onsite_m3_day[h])``, where
-        ``demand[h, t]`` comes from the demand table when it has rows (a missing
-        hospital-day is 0) and from ``demand_m3_day`` otherwise. Demand rows for days at
-        or beyond ``horizon_days`` are ignored.
+        Examples
+        --------
+        >>> import o2opt
+        >>> net = o2opt.read_network(o2opt.datasets.demo_folder()).with_model(horizon_days=2)
+        >>> net.gross_demand_m3().shape == (len(net.hospitals), 2)
+        True
         """
         n_days = self.scenario.horizon_days
         h = self.hospitals
@@ -263,10 +268,16 @@ class Network:
             day = self.demand["day"].to_numpy(dtype=np.int64)
             keep = day < n_days
             gross[pos[keep], day[keep]] = self.demand["demand_m3"].to_numpy()[keep]
-        else:
-            gross = np.repeat(h["demand_m3_day"].to_numpy(dtype=float)[:, None], n_days, axis=1)
-        onsite = h["onsite_m3_day"].to_numpy(dtype=float)[:, None]
-        return np.maximum(0.0, self.scenario.demand_multiplier * gross - onsite)
+            return gross
+        return np.repeat(h["demand_m3_day"].to_numpy(dtype=float)[:, None], n_days, axis=1)
+
+    def net_demand_m3(self) -> np.ndarray:
+        """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array:
+        ``max(0, demand_multiplier * demand[h, t] - onsite_m3_day[h])`` with ``demand`` from
+        :meth:`gross_demand_m3`.
+        """
+        onsite = self.hospitals["onsite_m3_day"].to_numpy(dtype=float)[:, None]
+        return np.maximum(0.0, self.scenario.demand_multiplier * self.gross_demand_m3() - onsite)
 
     def capacity_factor(self, kind: str) -> np.ndarray:
         """Available share of capacity per facility of ``kind`` ("producers", "stations"

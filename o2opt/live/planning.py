@@ -73,7 +73,7 @@ def network_from_state(engine: Engine, *, on: dt.date | None = None
     beds = _latest_beds(engine, on)
 
     hospitals = base.hospitals.copy()
-    scenario_daily = _scenario_demand(base)  # hospitals × days, gross, before the multiplier
+    scenario_daily = base.gross_demand_m3()  # hospitals × days, gross, before the multiplier
     demand_rows, sources = [], {}
     for i, hid in enumerate(hospitals["id"].astype(str)):
         s = status.get(hid, {})
@@ -166,22 +166,6 @@ def network_from_state(engine: Engine, *, on: dt.date | None = None
 def _factor(entry: dict[str, Any]) -> float:
     status = entry.get("status", "up")
     return 1.0 if status == "up" else 0.0 if status == "down" else float(status)
-
-
-def _scenario_demand(network: Network) -> np.ndarray:
-    """The scenario's gross demand per hospital and day (before multiplier and on-site)."""
-    days = network.scenario.horizon_days
-    hospitals = network.hospitals
-    if len(network.demand):
-        table = network.demand
-        index = {h: i for i, h in enumerate(hospitals["id"].astype(str))}
-        out = np.zeros((len(hospitals), days))
-        day = pd.to_numeric(table["day"]).to_numpy(int)
-        keep = day < days
-        rows = np.array([index[h] for h in table["hospital"].astype(str)], dtype=int)
-        out[rows[keep], day[keep]] = table["demand_m3"].to_numpy(float)[keep]
-        return out
-    return np.repeat(hospitals["demand_m3_day"].to_numpy(float)[:, None], days, axis=1)
 
 
 def _availability(network: Network, factors: dict[str, float], days: int
