@@ -49,19 +49,6 @@ log = logging.getLogger(__name__)
 M3_DAY_PER_OCCUPIED_BED = dataclasses.replace(WARDS["general"], occupancy=1.0).m3_day_per_bed
 
 
-def _latest_beds(engine: Engine, on: dt.date) -> dict[str, float]:
-    from sqlalchemy import select
-
-    from o2opt.live.db import ReportRow
-
-    with Session(engine) as session:
-        rows = session.execute(
-            select(ReportRow.facility, ReportRow.value)
-            .where(ReportRow.kind == "occupied_beds", ReportRow.date <= on)
-            .order_by(ReportRow.date, ReportRow.received_at)).all()
-    return {f: v for f, v in rows}
-
-
 def network_from_state(engine: Engine, *, on: dt.date | None = None
                        ) -> tuple[Network, dict[str, Any]]:
     """The network to plan on from ``on`` (default today), and the state it was made from."""
@@ -70,7 +57,6 @@ def network_from_state(engine: Engine, *, on: dt.date | None = None
     sc = base.scenario
     days = sc.horizon_days
     status = {s["facility"]: s for s in facility_status(engine, on=on)}
-    beds = _latest_beds(engine, on)
 
     hospitals = base.hospitals.copy()
     scenario_daily = base.gross_demand_m3()  # hospitals × days, gross, before the multiplier
@@ -79,8 +65,9 @@ def network_from_state(engine: Engine, *, on: dt.date | None = None
         s = status.get(hid, {})
         if s.get("burn_m3_day") is not None:
             row, source = np.full(days, s["burn_m3_day"]), "consumption"
-        elif hid in beds:
-            row, source = np.full(days, beds[hid] * M3_DAY_PER_OCCUPIED_BED), "occupied_beds"
+        elif s.get("occupied_beds") is not None:
+            row = np.full(days, s["occupied_beds"] * M3_DAY_PER_OCCUPIED_BED)
+            source = "occupied_beds"
         else:
             row, source = scenario_daily[i], "scenario"
         sources[hid] = source

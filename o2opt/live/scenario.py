@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from o2opt.errors import InputError, Problem
 from o2opt.io import read_network
-from o2opt.live.db import FacilityRow, ScenarioFile, utc_now
+from o2opt.live.db import FacilityRow, ReportRow, ScenarioFile, utc_now
 from o2opt.network import Network
 
 __all__ = ["load_scenario", "scenario_network", "stored_scenario"]
@@ -53,8 +53,6 @@ def load_scenario(engine: Engine, folder: str | Path) -> Network:
                     region=_text(getattr(row, "region", None)),
                     lat=float(row.lat), lon=float(row.lon))
         existing = {f.id: f for f in session.scalars(select(FacilityRow))}
-        from o2opt.live.db import ReportRow
-
         gone = set(existing) - set(wanted)
         if gone:
             session.execute(delete(ReportRow).where(ReportRow.facility.in_(gone)))

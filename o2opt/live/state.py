@@ -11,6 +11,9 @@ One entry per hospital, station and producer (``GET /api/status``):
   ``"up"`` when never reported;
 - ``report_date``: the date of the latest report of any kind, or None;
 - ``stale``: no report at all, or the latest more than 2 days before today.
+
+(The Python API's entries also carry ``name``, ``lat``, ``lon`` and the latest
+``occupied_beds``, which re-planning and the dashboard use.)
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def facility_status(engine: Engine, *, on: dt.date | None = None) -> list[dict[s
         rate = sum(burn[f.id]) / len(burn[f.id]) if burn.get(f.id) else None
         days = (stock_cyl * cyl / rate if stock_cyl is not None and rate else None)
         status = latest.get((f.id, "status"))
+        beds = latest.get((f.id, "occupied_beds"))
         last = last_date.get(f.id)
         out.append({
             "facility": f.id, "kind": f.kind, "region": f.region, "name": f.name,
@@ -86,6 +90,7 @@ def facility_status(engine: Engine, *, on: dt.date | None = None) -> list[dict[s
             "status": _status_word(status[1]) if status else "up",
             "report_date": last.isoformat() if last else None,
             "stale": last is None or (on - last).days > STALE_DAYS,
+            "occupied_beds": beds[1] if beds else None,
         })
     return out
 
