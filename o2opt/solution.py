@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
 
+    from o2opt.explain import Explanation
+
 __all__ = ["COST_PARTS", "Solution", "check_result_folder"]
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class Solution:
         self.stage_one_duals: tuple[LinearModel, Duals] | None = None
         #: Where the scenario was read from (recorded in summary.json as ``scenario``).
         self.scenario_path: str | None = None
+        self._shortfalls: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         obj = "none" if self.objective is None else f"{self.objective:,.2f}"
@@ -403,6 +406,42 @@ class Solution:
             out["currency"] = self.network.scenario.currency
         return out
 
+    def shortfalls(self) -> pd.DataFrame:
+        """Every hospital-day with unmet demand and why (:func:`o2opt.explain.shortfalls`):
+        ``reason`` (a code), ``detail`` (words), ``binding`` (the facilities named), the
+        nearest filling point and more; empty (with the columns) when nothing is unmet.
+
+        Examples
+        --------
+        >>> import o2opt
+        >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
+        >>> o2opt.optimize(net).shortfalls().empty
+        True
+        """
+        if self._shortfalls is None:
+            from o2opt.explain import shortfalls
+
+            self._block("n")  # no plan: ValueError
+            self._shortfalls = shortfalls(self)
+        return self._shortfalls.copy()
+
+    def explain(self, hospital: str) -> Explanation:
+        """Why ``hospital`` is short, in words (``str()``) and data (``.rows``, its rows of
+        :meth:`shortfalls`); an unknown id raises :class:`~o2opt.errors.InputError`.
+
+        Examples
+        --------
+        >>> import o2opt
+        >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
+        >>> sol = o2opt.optimize(net.with_model(demand_multiplier=1.8))
+        >>> worst = sol.shortfalls().sort_values("unmet_m3").iloc[-1]
+        >>> sol.explain(worst["hospital"]).rows["reason"].tolist() == [worst["reason"]]
+        True
+        """
+        from o2opt.explain import explain
+
+        return explain(self, hospital)
+
     def to_folder(self, folder: str | os.PathLike[str], *, map_png: bool = False,
                   map_options: dict[str, Any] | None = None,
                   extra: dict[str, pd.DataFrame | dict[str, Any]] | None = None) -> Path:
@@ -435,6 +474,8 @@ class Solution:
                     write_csv(getattr(self, name), tmp / f"{name}.csv")
                 if self._has("b"):  # tanker extension
                     write_csv(self.tankers, tmp / "tankers.csv")
+                if (self.service["unmet_m3"] > 0).any():  # why each hospital is short
+                    write_csv(self.shortfalls(), tmp / "shortfalls.csv")
                 if map_png:
                     from o2opt.plot import save_map
 
@@ -519,7 +560,7 @@ def _is_result_folder(folder: Path) -> bool:
     """True when ``folder`` holds nothing but an earlier o2opt result (or one that a killed
     write was putting in place inside it: see :mod:`o2opt.atomic`)."""
     known = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
-             "utilization.csv", "map.png", "tankers.csv", *_EXTRA_FILES}
+             "utilization.csv", "map.png", "tankers.csv", "shortfalls.csv", *_EXTRA_FILES}
     listing = [p.name for p in folder.iterdir()]
     names = {n for n in listing if not is_temporary(n)}
     if not names <= known:
