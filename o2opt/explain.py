@@ -35,7 +35,7 @@ Examples
 [['H1', 50.0, 'fill_capacity', 'S1']]
 >>> print(sol.explain("H1"))
 H1 is short by 50 m³ over 1 day (50 % of its net demand).
-  day 0 (50 m³): every filling point in reach is at its filling capacity: S1 10/10 cylinders.
+  day 0 (50 m³): Every filling point in reach is at its filling capacity: S1 10/10 cylinders.
 """
 
 from __future__ import annotations
@@ -129,11 +129,11 @@ class Explanation:
     @property
     def reasons(self) -> list[Reason]:
         """One :class:`Reason` per short day."""
-        return [Reason(self.hospital, int(r.day), r.reason, r.detail,
-                       tuple(filter(None, str(r.binding).split(";"))),
-                       tuple(filter(None, str(r.causes).split(";"))),
-                       float(r.unmet_m3), float(r.demand_m3))
-                for r in self.rows.itertuples()]
+        return [Reason(self.hospital, int(r["day"]), str(r["reason"]), str(r["detail"]),
+                       tuple(filter(None, str(r["binding"]).split(";"))),
+                       tuple(filter(None, str(r["causes"]).split(";"))),
+                       float(r["unmet_m3"]), float(r["demand_m3"]))
+                for r in self.rows.to_dict("records")]
 
     def __str__(self) -> str:
         rows = self.rows
@@ -230,8 +230,9 @@ class _Explainer:
         net = self.net = solution.network
         sc = net.scenario
         self.n_days, self.v = sc.horizon_days, sc.cylinder_m3
-        x = self.x = solution._x
+        x = solution._x
         assert x is not None
+        self.x: np.ndarray = x
         self.act = np.bincount(lm.a_row, weights=lm.a_val * x[lm.a_col], minlength=lm.num_row)
         self.n_st = len(net.stations)
         self.fill_ids = np.concatenate([net.stations["id"].astype(str).to_numpy(),

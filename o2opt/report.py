@@ -105,6 +105,11 @@ class ResultView:
         self.service = tables.get("service", pd.DataFrame())
         self.sites = tables.get("sites", pd.DataFrame(columns=["candidate", "opened"]))
         self.utilization = tables.get("utilization", pd.DataFrame())
+        self._shortfalls = tables.get("shortfalls")
+
+    def shortfalls(self) -> pd.DataFrame | None:
+        """The reasons of ``shortfalls.csv`` (None when the folder has none)."""
+        return self._shortfalls
 
     def __repr__(self) -> str:
         return f"<ResultView {self.status}, {self.network!r}>"
@@ -201,6 +206,10 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
         if file.is_file():
             tables[name] = pd.read_csv(file, dtype=dict.fromkeys(ids, str),
                                        keep_default_na=False, na_values=[""])
+    if (folder / "shortfalls.csv").is_file():  # why each hospital is short (optional)
+        tables["shortfalls"] = pd.read_csv(folder / "shortfalls.csv", keep_default_na=False,
+                                           dtype={"hospital": str, "reason": str,
+                                                  "detail": str}, na_values=[""])
     view = ResultView(network, summary, tables)
     if view.has_solution:
         _check_result_tables(folder, tables, None)
@@ -597,6 +606,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     parts.append(_investment_section(solution))
 
     parts.append(_short_hospitals(solution, top_hospitals, days))
+    parts.append(_why_short(solution))
     if "daily" in figs:
         parts.append(
             '<section id="daily"><h2>Unmet demand by day</h2>'
@@ -717,6 +727,38 @@ def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:
                             "unmet, %"], numeric=[False] * 3 + [True] * 3,
                      table_id="hospital-table")
             + more + "</section>")
+
+
+def _why_short(solution: charts.SolutionLike, top: int = 15) -> str:
+    """The "Why hospitals are short" section: the ``top`` hospitals by unmet m³, each with
+    the reason of its largest shortfall in words (:mod:`o2opt.explain`). Empty when nothing
+    is unmet or the reasons are not at hand (a result folder without ``shortfalls.csv``)."""
+    from o2opt.explain import REASONS
+
+    shortfalls = getattr(solution, "shortfalls", None)
+    table = shortfalls() if callable(shortfalls) else None
+    if table is None or not len(table):
+        return ""
+    table = table.assign(hospital=table["hospital"].astype(str))
+    total = table.groupby("hospital")["unmet_m3"].agg(["sum", "size"])
+    worst = table.sort_values("unmet_m3", ascending=False).drop_duplicates("hospital")
+    worst = worst.set_index("hospital").loc[total["sum"].nlargest(top).index]
+    rows = []
+    for hid, r in worst.iterrows():
+        codes = set(table.loc[table["hospital"] == hid, "reason"])
+        other = f" (other days: {', '.join(sorted(codes - {r['reason']}))})" \
+            if len(codes) > 1 else ""
+        rows.append((_e(hid), _n(total.at[hid, "size"]), _n(total.at[hid, "sum"]),
+                     _e(REASONS.get(r["reason"], r["reason"])),
+                     _e(f"Day {int(r['day'])}: {r['detail']}{other}")))
+    more = len(total) - len(rows)
+    note = f'<p class="note">{more} more hospitals are short.</p>' if more > 0 else ""
+    return ('<section id="why-short"><h2>Why hospitals are short</h2>'
+            "<p>The largest shortfalls and what holds each back, checked against the plan: "
+            "a capacity is named only when it is used in full that day.</p>"
+            + _table(rows, ["id", "days short", "unmet, m³", "reason", "in detail"],
+                     numeric=[False, True, True, False, False], table_id="why-short-table")
+            + note + "</section>")
 
 
 def _daily_table(solution: charts.SolutionLike) -> str:

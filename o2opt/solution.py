@@ -415,7 +415,10 @@ class Solution:
         --------
         >>> import o2opt
         >>> net = o2opt.read_network(o2opt.datasets.demo_folder())
-        >>> o2opt.optimize(net).shortfalls().empty
+        >>> table = o2opt.optimize(net).shortfalls()
+        >>> table.columns[:6].tolist()
+        ['hospital', 'day', 'region', 'demand_m3', 'unmet_m3', 'reason']
+        >>> bool((table["detail"].str.len() > 0).all())
         True
         """
         if self._shortfalls is None:

@@ -268,6 +268,7 @@ CASES = {
     "lexicographic": {"objective": "lexicographic"},
     "integer": {"integer_cylinders": True},
     "infeasible": {"allow_unmet": False, "max_new_sites": 0},
+    "short": {"max_new_sites": 0},  # unmet demand: shortfalls.csv
     "investment": {"currency": "USD"},
 }
 

@@ -290,16 +290,24 @@ def test_result_folder_has_shortfalls_only_when_short(tmp_path) -> None:
     assert not (tmp_path / "short" / "shortfalls.csv").exists()
 
 
-def test_report_lists_the_largest_shortfalls_with_their_reason() -> None:
+def test_report_lists_the_largest_shortfalls_with_their_reason(tmp_path) -> None:
     net = _net(_points("H", [33.0, 35.0]).assign(demand_m3_day=[100.0, 30.0]),
                stations=_points("S", [33.0], fill_capacity_cyl_day=[10.0]),
                producers=_points("P", [33.0], capacity_m3_day=[1000.0]),
                model={"max_delivery_km": 100.0})
-    page = o2opt.optimize(net).to_html()
-    section = page[page.index('id="why-short"'):]
-    section = section[:section.index("</section>")]
-    assert section.index("H1") < section.index("H2")  # 50 m³ before 30 m³
-    assert "filling capacity" in section and "within reach" in section
+    sol = o2opt.optimize(net)
+    net.to_folder(tmp_path / "scenario")
+    sol.to_folder(tmp_path / "out")
+    from o2opt.report import report_folder
+
+    report_folder(tmp_path / "out", tmp_path / "report.html", tmp_path / "scenario")
+    for page in (sol.to_html(), (tmp_path / "report.html").read_text("utf-8")):
+        section = page[page.index('id="why-short"'):]
+        section = section[:section.index("</section>")]
+        assert section.index("H1") < section.index("H2")  # 50 m³ before 30 m³
+        assert "filling capacity" in section and "within reach" in section
+    met = net.replace(hospitals=net.hospitals.assign(demand_m3_day=1.0, lat=33.0))
+    assert 'id="why-short"' not in o2opt.optimize(met).to_html()
 
 
 # --------------------------------------------------------------------------- properties
@@ -342,3 +350,13 @@ def test_iraq_demo_surge_every_short_hospital_has_a_reason() -> None:
     for hospital in short:
         assert str(sol.explain(hospital)).count("\n") >= 1
     assert np.isfinite(sf["nearest_km"]).all()
+
+
+def test_docs_example_runs() -> None:
+    """The example of docs/explain.md, as a doctest."""
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "explain.md"
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 4 and result.failed == 0
