@@ -272,6 +272,8 @@ class _Explainer:
         self.closed = ~np.concatenate([st_open, c_open]).astype(bool)
         with np.errstate(invalid="ignore"):
             self.at_fill = used >= cap - _REL * np.maximum(1.0, np.nan_to_num(cap, posinf=0))
+        if net.scenario.integer_cylinders:  # a plant with room for less than a cylinder
+            self.at_fill[self.n_st:] |= used[self.n_st:] > cap[self.n_st:] - v * (1 - _REL)
         self.at_fill &= np.isfinite(cap) & ~self.closed[:, None]
 
     def _producers(self) -> None:
@@ -300,8 +302,19 @@ class _Explainer:
         self.prod_used, self.prod_cap = used, cap
         self.prod_out = (factor <= 0) | (cap <= 0)
         exhausted = used >= cap - _REL * np.maximum(1.0, cap)
-        exhausted[has_tank(net)] = False  # a tank can release more than a day's production
-        exhausted |= self.prod_out & ~has_tank(net)[:, None]
+        grain = self.v * (1 - _REL) if net.scenario.integer_cylinders else 0.0
+        exhausted |= used > cap - grain  # whole cylinders: room for less than one
+        tank = has_tank(net)
+        exhausted[tank] = False  # a tank can release more than a day's production ...
+        exhausted |= self.prod_out & ~tank[:, None]
+        g = lm.blocks.get("g")
+        if g is not None and g.stop > g.start:  # ... unless it is empty and production full
+            cols = np.arange(g.start, g.stop)
+            content = self.x[lm.blocks["i"]]
+            full = (self.x[cols] >= lm.upper[cols] - _REL * np.maximum(1.0, lm.upper[cols])) \
+                & (content <= _REL * np.maximum(1.0, lm.upper[lm.blocks["i"]]))
+            p, t = lm.index["g_producer"], lm.index["g_day"]
+            exhausted[p, t] = full & (used[p, t] >= cap[p, t] - _REL * np.maximum(1.0, cap[p, t]))
         self.prod_exhausted = exhausted
         bulk = lm.arcs.bulk
         self.bulk_p = bulk["producer_pos"].to_numpy()
@@ -311,6 +324,10 @@ class _Explainer:
         np.add.at(n_exh, self.bulk_s, exhausted[self.bulk_p].astype(float))
         self.has_bulk = count > 0
         self.upstream = self.has_bulk[:, None] & (n_exh >= count[:, None])
+        if grain:  # and less than a cylinder's worth over all its producers together
+            room = np.zeros((self.n_st, self.n_days))
+            np.add.at(room, self.bulk_s, np.maximum(cap - used, 0.0)[self.bulk_p])
+            self.upstream &= room < grain
 
     def _blocked(self) -> None:
         """Per column: held by a fleet, truck or tanker row at its bound (the block's name,
@@ -577,7 +594,8 @@ class _Explainer:
                     phrases.append(f"{self.producer_ids[p]} out (availability 0)")
                 else:
                     phrases.append(f"{self.producer_ids[p]} "
-                                   f"{self.prod_used[p, t]:,.0f}/{self.prod_cap[p, t]:,.0f} m³")
+                                   f"{self.prod_used[p, t]:,.0f}/{self.prod_cap[p, t]:,.0f} m³"
+                                   + self._crumb(self.prod_cap[p, t] - self.prod_used[p, t]))
                 names.append(str(self.producer_ids[p]))
             fed = [self.fill_ids[self.n_f[i]] for kind, i in mine if kind == "n"]
             if fed:
@@ -605,8 +623,9 @@ class _Explainer:
             if self.fill_factor[f, t] <= 0:
                 return name, f"{name} out (availability 0)"
             unit = "cylinders" if f < self.n_st else "m³"
+            room = self.fill_cap[f, t] - self.fill_used[f, t] if f >= self.n_st else 0.0
             return name, (f"{name} {self.fill_used[f, t]:,.0f}/{self.fill_cap[f, t]:,.0f} "
-                          f"{unit}")
+                          f"{unit}{self._crumb(room)}")
         if state == _NO_BULK:
             return name, f"station {name} has no bulk arc from any producer"
         if state == _FLEET:
@@ -625,6 +644,11 @@ class _Explainer:
         if kind == "n" and self.closed[self.n_f[i]]:
             return name, f"{name} stays closed (not worth its fixed cost)"
         return name, f"{name} has room"
+
+    def _crumb(self, room_m3: float) -> str:
+        """Words for a capacity with room for less than one cylinder (whole cylinders)."""
+        return " (room for less than a cylinder)" if room_m3 > _REL * max(1.0, room_m3) \
+            else ""
 
     def _others(self, state: int, points: list[tuple[int, str, int]], t: int) -> list[str]:
         """Short words for the points blocked by an earlier cause than ``state``."""
