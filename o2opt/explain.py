@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -241,6 +241,8 @@ class _Explainer:
         self.n_cols = np.arange(lm.num_col)[lm.blocks["n"]]
         self.n_f = lm.arcs.cylinder["source_pos"].to_numpy()[lm.n_arc]
         self.n_h = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
+        self._upstream_words: dict[tuple[str, int], str] = {}
+        self._words: dict[tuple[object, ...], Any] = {}
         self._capacities()
         self._producers()
         self._blocked()
@@ -323,6 +325,9 @@ class _Explainer:
         n_exh = np.zeros((self.n_st, self.n_days))
         np.add.at(n_exh, self.bulk_s, exhausted[self.bulk_p].astype(float))
         self.has_bulk = count > 0
+        by_station = np.argsort(self.bulk_s, kind="stable")
+        self.feeders = [list(dict.fromkeys(part.tolist())) for part in
+                        np.split(self.bulk_p[by_station], np.cumsum(count)[:-1])]
         self.upstream = self.has_bulk[:, None] & (n_exh >= count[:, None])
         if grain:  # and less than a cylinder's worth over all its producers together
             room = np.zeros((self.n_st, self.n_days))
@@ -403,36 +408,39 @@ class _Explainer:
         self.penalty = (sc.unmet_penalty_per_m3
                         * net.hospitals["priority"].to_numpy(float))
 
-    def penalty_of(self, h: int, demand: float, unmet: float) -> float:
-        """What one more m³ unmet costs: the hospital's penalty (``even``: of the segment
-        its last unmet m³ is in)."""
-        base = float(self.penalty[h])
-        if self.net.scenario.shortage_sharing != "even" or demand <= 0:
-            return base
-        k = int(np.ceil(unmet / (SEGMENT_SHARE * demand) - 1e-9)) - 1
-        return base * float(SEGMENT_WEIGHTS[min(max(k, 0), len(SEGMENT_WEIGHTS) - 1)])
+    def penalties(self) -> np.ndarray:
+        """What one more m³ unmet costs, per hospital and day: the hospital's penalty
+        (``even``: times the weight of the segment its last unmet m³ is in)."""
+        service = self.sol.service
+        base = np.repeat(self.penalty, self.n_days)
+        if self.net.scenario.shortage_sharing != "even":
+            return base.reshape(-1, self.n_days)
+        demand, unmet = service["demand_m3"].to_numpy(), service["unmet_m3"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.ceil(unmet / (SEGMENT_SHARE * demand) - 1e-9) - 1
+        k = np.clip(np.nan_to_num(k), 0, len(SEGMENT_WEIGHTS) - 1).astype(np.int64)
+        return (base * SEGMENT_WEIGHTS[k]).reshape(-1, self.n_days)
 
     # ------------------------------------------------------------------ states
-    def _state(self, i: int, penalty: float) -> int:
-        """The state of cylinder column ``i`` (position in the ``n`` block)."""
-        f, t = int(self.n_f[i]), int(self.lm.n_day[i])
-        col = self.n_cols[i]
-        if self.at_fill[f, t]:
-            return _FILL
-        if f < self.n_st and not self.closed[f]:
-            if self.upstream[f, t]:
-                return _UPSTREAM
-            if not self.has_bulk[f]:
-                return _NO_BULK
-        if self.fleet_of[col]:
-            return _FLEET
-        if self.closed[f]:
-            y = self._opening_col(f)
-            if y >= 0 and self.limit_of[y]:
-                return _LIMIT
-        if self.n_cost[i] > penalty * (1 + 1e-9) + 1e-9:
-            return _DEAR
-        return _FREE
+    def _states(self, penalty: np.ndarray) -> np.ndarray:
+        """The state of every cylinder column (the first that holds, see the module)."""
+        f, t = self.n_f, self.lm.n_day
+        state = np.where(self.n_cost > penalty[self.n_h, t] * (1 + 1e-9) + 1e-9, _DEAR, _FREE)
+        closed = self.closed[f]
+        opening = np.array([self._opening_col(p) for p in range(len(self.fill_ids))],
+                           dtype=np.int64)
+        y = opening[f]
+        limited = closed & (y >= 0)
+        limited[limited] = self.limit_of[y[limited]] != ""
+        state[limited] = _LIMIT
+        state[self.fleet_of[self.n_cols] != ""] = _FLEET
+        at_st = (f < self.n_st) & ~closed
+        fs = np.minimum(f, max(self.n_st - 1, 0))
+        if self.n_st:
+            state[at_st & ~self.has_bulk[fs]] = _NO_BULK
+            state[at_st & self.upstream[fs, t]] = _UPSTREAM
+        state[self.at_fill[f, t]] = _FILL
+        return state
 
     def _opening_col(self, f: int) -> int:
         idx = self.lm.index
@@ -454,12 +462,14 @@ class _Explainer:
         nearest, near_km = self._nearest(np.unique(h_of))
         demand = service["demand_m3"].to_numpy()[short]
         unmet = service["unmet_m3"].to_numpy()[short]
+        penalties = self.penalties()
+        n_state = self._states(penalties).tolist()
+        order_list = order.tolist()
         records = []
         for j in range(len(short)):
             h, t = int(h_of[j]), int(t_of[j])
-            penalty = self.penalty_of(h, float(demand[j]), float(unmet[j]))
-            cols = order[lo[j]:hi[j]]
-            points = [(self._state(i, penalty), "n", int(i)) for i in cols]
+            penalty = float(penalties[h, t])
+            points = [(n_state[i], "n", i) for i in order_list[lo[j]:hi[j]]]
             points += [(self._tanker_state(int(i), penalty), "b", int(i))
                        for i in b_order[b_lo[j]:b_hi[j]]]
             code, detail, binding, causes = self._reason(h, t, points, nearest[h],
@@ -539,8 +549,10 @@ class _Explainer:
                     ["no_source"])
         state = max(s for s, _, _ in points)
         causes = sorted({s for s, _, _ in points})
-        cause_codes = [self._code(s, points, t) for s in causes]
-        code = self._code(state, points, t)
+        outage = _UPSTREAM in causes and self._outage(points, t)
+        cause_codes = ["producer_outage" if s == _UPSTREAM and outage else _CODE[s]
+                       for s in causes]
+        code = cause_codes[-1]
         phrases, binding = self._phrases(state, points, t, penalty)
         if state == _FREE:
             rows = self._binding_rows(h, t, points)
@@ -551,12 +563,10 @@ class _Explainer:
         detail = _sentence(REASONS[code], phrases, self._others(state, points, t))
         return code, detail, list(dict.fromkeys(binding)), list(dict.fromkeys(cause_codes))
 
-    def _code(self, state: int, points: list[tuple[int, str, int]], t: int) -> str:
-        if state != _UPSTREAM:
-            return _CODE[state]
+    def _outage(self, points: list[tuple[int, str, int]], t: int) -> bool:
+        """Every producer of the points held upstream is out that day."""
         producers = self._starving(points, t)
-        return "producer_outage" if producers and all(self.prod_out[p, t] for p in producers) \
-            else "producer_capacity"
+        return bool(producers) and all(self.prod_out[p, t] for p in producers)
 
     def _starving(self, points: list[tuple[int, str, int]], t: int) -> list[int]:
         """The producers that feed the stations (or load the tankers) held upstream."""
@@ -567,8 +577,7 @@ class _Explainer:
             if kind == "b":
                 out.append(int(self.lm.index["b_producer"][i]))
             else:
-                f = int(self.n_f[i])
-                out.extend(int(p) for p in self.bulk_p[self.bulk_s == f])
+                out.extend(self.feeders[int(self.n_f[i])])
         return list(dict.fromkeys(out))
 
     def _no_source(self, nearest: str, km: float) -> str:
@@ -590,12 +599,7 @@ class _Explainer:
         names: list[str] = []
         if state == _UPSTREAM:
             for p in self._starving(points, t):
-                if self.prod_out[p, t]:
-                    phrases.append(f"{self.producer_ids[p]} out (availability 0)")
-                else:
-                    phrases.append(f"{self.producer_ids[p]} "
-                                   f"{self.prod_used[p, t]:,.0f}/{self.prod_cap[p, t]:,.0f} m³"
-                                   + self._crumb(self.prod_cap[p, t] - self.prod_used[p, t]))
+                phrases.append(self._producer_words(p, t))
                 names.append(str(self.producer_ids[p]))
             fed = [self.fill_ids[self.n_f[i]] for kind, i in mine if kind == "n"]
             if fed:
@@ -608,8 +612,28 @@ class _Explainer:
         keys = sorted(found, key=lambda k: found[k][0]) if state == _DEAR else list(found)
         return [found[k][1] for k in keys], keys
 
+    def _producer_words(self, p: int, t: int) -> str:
+        key = ("producer", p, t)
+        if key not in self._words:
+            used, cap = float(self.prod_used[p, t]), float(self.prod_cap[p, t])
+            self._words[key] = (f"{self.producer_ids[p]} out (availability 0)"
+                                if self.prod_out[p, t] else
+                                f"{self.producer_ids[p]} {used:,.0f}/{cap:,.0f} m³"
+                                + self._crumb(cap - used))
+        return self._words[key]
+
     def _point_phrase(self, state: int, kind: str, i: int, t: int,
                       penalty: float) -> tuple[str, str]:
+        """The name of the point of column ``i`` and its words in ``state`` (kept: the
+        same point and day come back for many hospitals)."""
+        point = int(self.n_f[i]) if kind == "n" and state != _DEAR else i
+        key = (state, kind, point, t, penalty if state == _DEAR else 0.0)
+        if key not in self._words:
+            self._words[key] = self._point_words(state, kind, i, t, penalty)
+        return self._words[key]
+
+    def _point_words(self, state: int, kind: str, i: int, t: int,
+                     penalty: float) -> tuple[str, str]:
         if kind == "b":
             p = int(self.lm.index["b_producer"][i])
             name = f"{self.producer_ids[p]} (tankers)"
@@ -659,8 +683,13 @@ class _Explainer:
                 continue
             if s == _UPSTREAM:
                 name = str(self.fill_ids[self.n_f[i]]) if kind == "n" else "tankers"
-                words = self._phrases(_UPSTREAM, [(s, kind, i)], t, 0.0)[0]
-                phrase = f"{name} short of bulk oxygen ({', '.join(words)})"
+                if name in seen:
+                    continue
+                key = (name, t)
+                if key not in self._upstream_words:
+                    words = self._phrases(_UPSTREAM, [(s, kind, i)], t, 0.0)[0]
+                    self._upstream_words[key] = f"{name} short of bulk oxygen ({', '.join(words)})"
+                phrase = self._upstream_words[key]
             else:
                 name, phrase = self._point_phrase(s, kind, i, t, 0.0)
                 if s == _FILL:

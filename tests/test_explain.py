@@ -3,6 +3,7 @@ consistency with the solution's own tables, and a reason for every short hospita
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -345,7 +346,9 @@ def instances(draw: st.DrawFn) -> o2opt.Network:
     if draw(st.booleans()):
         model["unmet_penalty_per_m3"] = draw(st.sampled_from([0.5, 5.0]))
     model["shortage_sharing"] = draw(st.sampled_from(["cost", "even"]))
-    return o2opt.from_frames(**t)
+    with warnings.catch_warnings():  # random points: far-away ones are wanted here
+        warnings.simplefilter("ignore", o2opt.PlausibilityWarning)
+        return o2opt.from_frames(**t)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
