@@ -560,7 +560,12 @@ class _Explainer:
             phrases.insert(0, f"binding: {', '.join(rows)}" if rows else
                            f"nothing it touches binds (plan {self.sol.status}{gap})")
             binding = rows or binding
-        detail = _sentence(REASONS[code], phrases, self._others(state, points, t))
+        lead = REASONS[code]
+        if state == _UPSTREAM:  # name the stations they feed
+            fed = dict.fromkeys(str(self.fill_ids[self.n_f[i]]) if kind == "n" else "tankers"
+                                for s, kind, i in points if s == _UPSTREAM)
+            lead = lead.replace(" in reach", f" in reach ({', '.join(fed)})")
+        detail = _sentence(lead, phrases, self._others(state, points, t))
         return code, detail, list(dict.fromkeys(binding)), list(dict.fromkeys(cause_codes))
 
     def _outage(self, points: list[tuple[int, str, int]], t: int) -> bool:
@@ -601,9 +606,6 @@ class _Explainer:
             for p in self._starving(points, t):
                 phrases.append(self._producer_words(p, t))
                 names.append(str(self.producer_ids[p]))
-            fed = [self.fill_ids[self.n_f[i]] for kind, i in mine if kind == "n"]
-            if fed:
-                phrases[-1] += f" (feeding {', '.join(dict.fromkeys(fed))})"
             return phrases, names
         found: dict[str, tuple[float, str]] = {}
         for kind, i in mine:
