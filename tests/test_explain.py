@@ -175,6 +175,11 @@ def test_budget_keeps_a_candidate_closed() -> None:
     sol = o2opt.optimize(_net(hospitals, candidates=candidates, model={"max_new_sites": 0}))
     row = _one(sol)
     assert row["reason"] == "site_limit" and "0 of 0 new sites open" in row["detail"]
+    capex = candidates.drop(columns="fixed_cost").assign(capex=[1e6], lifetime_years=[10.0])
+    sol = o2opt.optimize(_net(hospitals, candidates=capex, model={"capital_budget": 5e5}))
+    row = _one(sol)
+    assert row["reason"] == "site_limit" and row["binding"] == "C1"
+    assert "capital_budget 0 of 500,000 spent, it needs 1,000,000" in row["detail"]
     # without a limit, a candidate too dear to open: its fixed cost over the 50 m³ it could
     # deliver is dearer than the penalty
     sol = o2opt.optimize(_net(hospitals, candidates=candidates.assign(fixed_cost=1e5)))

@@ -61,7 +61,7 @@ KNOWN_PENDING: dict[str, str] = {}
 TIME_BOUND_S = 30.0
 RESULT_FILES = {"summary.json", "deliveries.csv", "bulk.csv", "service.csv", "sites.csv",
                 "utilization.csv"}
-OPTIONAL_RESULT_FILES = {"tankers.csv", "map.png"}
+OPTIONAL_RESULT_FILES = {"tankers.csv", "map.png", "shortfalls.csv"}
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 FAST = settings(max_examples=45, deadline=None, suppress_health_check=HEALTH,
                 database=None, print_blob=True)
