@@ -618,10 +618,11 @@ class _Explainer:
         key = ("producer", p, t)
         if key not in self._words:
             used, cap = float(self.prod_used[p, t]), float(self.prod_cap[p, t])
+            factor = float(self.net.capacity_factor("producers")[p, t])
             self._words[key] = (f"{self.producer_ids[p]} out (availability 0)"
                                 if self.prod_out[p, t] else
                                 f"{self.producer_ids[p]} {used:,.0f}/{cap:,.0f} m³"
-                                + self._crumb(cap - used))
+                                + _availability(factor) + self._crumb(cap - used))
         return self._words[key]
 
     def _point_phrase(self, state: int, kind: str, i: int, t: int,
@@ -651,7 +652,8 @@ class _Explainer:
             unit = "cylinders" if f < self.n_st else "m³"
             room = self.fill_cap[f, t] - self.fill_used[f, t] if f >= self.n_st else 0.0
             return name, (f"{name} {self.fill_used[f, t]:,.0f}/{self.fill_cap[f, t]:,.0f} "
-                          f"{unit}{self._crumb(room)}")
+                          f"{unit}{_availability(float(self.fill_factor[f, t]))}"
+                          f"{self._crumb(room)}")
         if state == _NO_BULK:
             return name, f"station {name} has no bulk arc from any producer"
         if state == _FLEET:
@@ -735,6 +737,12 @@ class _Explainer:
         if duals is not None and ranked:
             return [f"{k} (dual {found[k]:,.4g})" for k in ranked[:3]]
         return ranked[:3]
+
+
+def _availability(factor: float) -> str:
+    """Words for a capacity reduced by the availability table (the capacity shown is the
+    available one; ``utilization.csv`` shows the full one)."""
+    return f" (availability {100 * factor:.0f} %)" if 0 < factor < 1 else ""
 
 
 def _sentence(lead: str, phrases: list[str], others: list[str]) -> str:

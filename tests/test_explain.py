@@ -139,6 +139,17 @@ def test_producer_with_room_for_less_than_a_cylinder() -> None:
     assert_consistent(sol)
 
 
+def test_capacities_under_availability_are_the_available_ones() -> None:
+    net = _net(_points("H", [33.0]).assign(demand_m3_day=[100.0]),
+               stations=_points("S", [33.0], fill_capacity_cyl_day=[10.0]),
+               producers=_points("P", [33.2], capacity_m3_day=[200.0]),
+               availability=pd.DataFrame({"facility": ["S1"], "day": [0],
+                                          "capacity_factor": [0.6]}))
+    row = _one(o2opt.optimize(net))
+    assert row["reason"] == "fill_capacity" and row["unmet_m3"] == pytest.approx(70.0)
+    assert "S1 6/6 cylinders (availability 60 %)" in row["detail"]
+
+
 def test_producer_out_by_availability() -> None:
     net = _net(_points("H", [33.0]).assign(demand_m3_day=[50.0]),
                stations=_points("S", [33.0], fill_capacity_cyl_day=[100.0]),
