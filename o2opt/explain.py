@@ -426,6 +426,8 @@ class _Explainer:
         """The state of every cylinder column (the first that holds, see the module)."""
         f, t = self.n_f, self.lm.n_day
         state = np.where(self.n_cost > penalty[self.n_h, t] * (1 + 1e-9) + 1e-9, _DEAR, _FREE)
+        if self.net.scenario.objective == "lexicographic":  # unmet first, whatever it costs
+            state[:] = _FREE
         closed = self.closed[f]
         opening = np.array([self._opening_col(p) for p in range(len(self.fill_ids))],
                            dtype=np.int64)
@@ -514,7 +516,8 @@ class _Explainer:
             return _UPSTREAM
         if self.fleet_of[self.lm.blocks["b"].start + i]:
             return _FLEET
-        return _DEAR if self.b_cost[i] > penalty * (1 + 1e-9) + 1e-9 else _FREE
+        dear = self.b_cost[i] > penalty * (1 + 1e-9) + 1e-9
+        return _DEAR if dear and self.net.scenario.objective != "lexicographic" else _FREE
 
     def _nearest(self, hospitals: np.ndarray) -> tuple[dict[int, str], dict[int, float]]:
         """The nearest filling point (else producer) of each hospital, in road km

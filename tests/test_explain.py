@@ -250,6 +250,27 @@ def test_penalty_below_delivery_cost(sharing: str) -> None:
     assert_consistent(sol)
 
 
+def test_lexicographic_objective_never_blames_cost() -> None:
+    """S1 is full; S2, far away, costs more per m³ than the penalty. Priced (objective
+    "cost"), S2 is left idle: the penalty is below its cost. Lexicographic, shortage comes
+    first: S2 fills all it can, and then both are at capacity."""
+    hospitals = _points("H", [33.0]).assign(demand_m3_day=[200.0])
+    stations = _points("S", [33.0, 34.5], fill_capacity_cyl_day=[10.0, 10.0])
+    producers = _points("P", [33.0, 34.5], capacity_m3_day=[1000.0, 1000.0])
+    reasons = {}
+    for objective in ("cost", "lexicographic"):
+        net = _net(hospitals, stations=stations, producers=producers,
+                   model={"unmet_penalty_per_m3": 2.0, "cost_per_cylinder_km": 0.5,
+                          "objective": objective})
+        sol = o2opt.optimize(net)
+        row = _one(sol)
+        reasons[objective] = (row["reason"], row["unmet_m3"])
+        assert_consistent(sol)
+    assert reasons["cost"][0] == "penalty_below_cost"
+    assert reasons["cost"][1] == pytest.approx(150.0)
+    assert reasons["lexicographic"] == ("fill_capacity", pytest.approx(100.0))
+
+
 @pytest.mark.parametrize("limit", [{"fleet_cylinders": [6.0]},
                                    {"trucks": [1.0], "truck_capacity_cyl": [4.0],
                                     "truck_trips_day": [1.0]}])
