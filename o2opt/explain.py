@@ -12,8 +12,10 @@ the first of these states that holds, from the plan's figures and the input data
    use: a ``fleet``, ``truck_trips`` or ``tanker_fleet`` row at its bound;
 4. a candidate left closed while the ``budget``, ``max_new_sites`` or ``capital_budget``
    row leaves no room to open it;
-5. a point with room whose delivery costs more per m³ than the hospital's penalty;
-6. anything else (room left, or a candidate closed for its cost).
+5. a point with room whose delivery costs more per m³ than the hospital's penalty (a
+   closed candidate with its fixed cost shared over the most it could deliver; never with
+   the lexicographic objective);
+6. anything else (room left, or a closed candidate whose cost does not exceed it).
 
 The hospital-day's reason is the highest of its points' states (every point is blocked by
 that cause or an earlier one), or ``no_source`` without any arc; state 6 gives
