@@ -506,6 +506,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
         parts.append(_assumptions(net, assumptions))
         return _page(title, parts, credit)
 
+    parts.append(_warnings_box(solution))
     regions = charts.region_summary(solution)
     need = float(regions["need_m3"].sum())
     onsite = float(regions["onsite_m3"].sum())
@@ -607,6 +608,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
                       "and day", "When and where supply runs short: the share of each "
                       "region's net demand left unmet, by day.")
             + _daily_table(solution) + "</section>")
+    parts.append(_capacity_value_section(solution))
     cost_rows = [(_e(charts.COST_LABELS.get(k, k)), _n(v), _n(v / days))
                  for k, v in cost.items()]
     cost_rows.append(("<b>objective</b>", _n(sum(cost.values())), _n(sum(cost.values()) / days)))
@@ -717,6 +719,61 @@ def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:
                             "unmet, %"], numeric=[False] * 3 + [True] * 3,
                      table_id="hospital-table")
             + more + "</section>")
+
+
+def _warnings_box(solution: charts.SolutionLike) -> str:
+    """A red box listing the shortage warnings (:func:`o2opt.fairness.shortage_warnings`):
+    hospitals and regions left with nothing or far below the average service; empty when
+    there are none."""
+    from o2opt.fairness import shortage_warnings
+
+    warnings = shortage_warnings(solution)
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{_e(w['message'])}</li>" for w in warnings)
+    suggestions = dict.fromkeys(w["suggestion"] for w in warnings if w["suggestion"])
+    advice = "".join(f"<p>{_e(s[:1].upper() + s[1:])}.</p>" for s in suggestions)
+    return ('<section id="warnings" role="alert" style="background:#fff3f2;border:2px solid '
+            '#b3261e;border-radius:8px;padding:4px 16px;margin:12px 0">'
+            '<h2 style="border:0;margin:10px 0 4px;color:#b3261e">Warning: hospitals or '
+            f"regions left with little or no oxygen</h2><ul>{items}</ul>{advice}"
+            '<p class="note">Service share: the part of a hospital\'s or region\'s net demand '
+            "met over the horizon; \"far below\" is less than half the overall share.</p>"
+            "</section>")
+
+
+def _capacity_value_section(solution: charts.SolutionLike, top: int = 10) -> str:
+    """"Where extra capacity is worth most": the ``top`` facilities by marginal value summed
+    over the horizon (:func:`o2opt.marginal.capacity_value`), or how to get the values."""
+    from o2opt.marginal import NO_MARGINAL_VALUES, capacity_value
+
+    head = '<section id="capacity-value"><h2>Where extra capacity is worth most</h2>'
+    util = getattr(solution, "utilization", None)
+    if util is None or "marginal_value" not in util:
+        why = NO_MARGINAL_VALUES[:1].upper() + NO_MARGINAL_VALUES[1:]
+        return head + f"<p>{_e(why)}.</p></section>"
+    table = capacity_value(util, top)
+    if not len(table):
+        return head + ("<p>No capacity limits the plan: one more unit of any facility's "
+                       "capacity would not lower the cost.</p></section>")
+    money = solution.network.scenario.currency or "money"
+    days = solution.network.scenario.horizon_days
+    per = {"cylinders": "cylinder/day", "m3": "m³/day"}
+    rows = [(_e(r.facility), _e(r.kind), _e(f"{money} per {per.get(str(r.unit), r.unit)}"),
+             _n(r.days_binding), _n(r.max_marginal_value, 2), _n(r.marginal_value, 2))
+            for r in _rows(table)]
+    horizon = "the day" if days == 1 else f"every one of the {days} days"
+    return (head + "<p>What one more unit of daily capacity would save, from the marginal "
+            "values of the plan (the duals of its linear program): per extra cylinder/day "
+            "of a filling station, per extra m³/day of a producer or new plant, on "
+            f"{horizon} of the horizon. Where demand is left unmet, most of a value is the "
+            "unmet penalty avoided (a modelling weight, not money spent). Valid for small "
+            "changes; a larger one can change which limit binds.</p>"
+            + _table(rows, ["facility", "kind", "unit", "days at capacity",
+                            "largest value on a day", "value over the horizon"],
+                     numeric=[False, False, False, True, True, True],
+                     table_id="capacity-value-table")
+            + "</section>")
 
 
 def _daily_table(solution: charts.SolutionLike) -> str:

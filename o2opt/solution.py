@@ -344,6 +344,23 @@ class Solution:
             out["marginal_value"] = value
         return out
 
+    def capacity_value(self, top: int | None = 10) -> pd.DataFrame:
+        """Where extra capacity is worth most: the ``top`` facilities by
+        :attr:`utilization`'s ``marginal_value`` summed over the horizon (money per extra
+        cylinder/day of a station's ``fill_capacity_cyl_day``, per m³/day of a producer's
+        or candidate's ``capacity_m3_day``), with the days each is used at capacity. See
+        :func:`o2opt.marginal.capacity_value`.
+
+        Raises
+        ------
+        ValueError
+            No marginal values: a model with integer variables needs ``[model]
+            marginal_values = true``.
+        """
+        from o2opt.marginal import capacity_value
+
+        return capacity_value(self.utilization, top)
+
     def _stage_one_weight(self) -> float:
         """d(stage-2 objective) / d(stage-1 optimum U*): the dual of the row that holds
         U* + 1e-7 max(1, U*), times that bound's rate with U*."""
@@ -351,6 +368,15 @@ class Solution:
         row = self.model.row_blocks["lexicographic"]
         best = float(self.stages.get("weighted_unmet_m3") or 0.0)
         return float(self.duals.row[row][0]) * (1.0 + (1e-7 if best > 1.0 else 0.0))
+
+    @cached_property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Shortage warnings: hospitals and regions left with nothing or far below the
+        average service (:func:`o2opt.fairness.shortage_warnings`; empty when every need
+        is met). ``summary.json`` holds them under ``warnings``."""
+        from o2opt.fairness import shortage_warnings
+
+        return shortage_warnings(self)
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:
@@ -376,6 +402,7 @@ class Solution:
             "message": self.message,
             "horizon_days": self.network.scenario.horizon_days,
             "o2opt_version": __version__,
+            "warnings": self.warnings if self.has_solution else [],
         }
         if self.stages:
             out["stages"] = self.stages
