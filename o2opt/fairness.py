@@ -32,7 +32,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     from o2opt.charts import SolutionLike
     from o2opt.network import Network
 
-__all__ = ["FAR_BELOW", "SUGGESTION", "TOP", "log_warnings", "service_shares",
+__all__ = ["FAR_BELOW", "SUGGESTION", "TOP", "log_warnings", "not_logged", "service_shares",
            "shortage_warnings"]
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ SUGGESTION = ('with shortage_sharing = "cost" the optimiser may leave the deares
               "spread the shortage, or min_service_share / region_min_service_share to "
               "guarantee every hospital or region a share")
 _NOTHING = 1e-6  # a service share at or below this is "nothing" (solver round-off)
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("o2opt_fairness_quiet",
+                                                              default=False)
 
 
 def service_shares(network: Network, service: pd.DataFrame
@@ -182,9 +187,24 @@ def _label(item: dict[str, Any], region: bool) -> str:
 
 def log_warnings(warnings: list[dict[str, Any]]) -> None:
     """Log each warning's message, then the suggestion once (``logging.WARNING``, logger
-    ``o2opt.fairness``)."""
+    ``o2opt.fairness``); nothing inside :func:`not_logged`."""
+    if _QUIET.get():
+        return
     for warning in warnings:
         log.warning("warning: %s", warning["message"])
     suggestions = dict.fromkeys(w["suggestion"] for w in warnings if w.get("suggestion"))
     for suggestion in suggestions:
         log.warning("warning: %s", suggestion)
+
+
+@contextlib.contextmanager
+def not_logged() -> Iterator[None]:
+    """Within this block, :func:`o2opt.optimize` does not log shortage warnings: for the
+    solves a function makes on its own account (the as-is plan and the re-solves of
+    :func:`o2opt.compare_investment`, the relaxed plan that explains an infeasible one),
+    whose shortages are not the plan's. ``Solution.warnings`` is unchanged."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)

@@ -10,7 +10,7 @@ from typing import NotRequired, TypedDict
 
 import numpy as np
 
-from o2opt.fairness import log_warnings
+from o2opt.fairness import log_warnings, not_logged
 from o2opt.geo import build_arcs
 from o2opt.marginal import Duals
 from o2opt.model.builder import LinearModel, build
@@ -232,11 +232,9 @@ def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, ba
         scenario=network.scenario.replace(allow_unmet=True, min_service_share=0.0,
                                           region_min_service_share=0.0, objective="cost"),
         hospitals=network.hospitals.assign(min_service_share=np.nan), source="optimize")
-    options: _SolveOptions = {"solver": solver, "backend": backend,
-                              "time_limit_s": time_limit_s, "mip_gap": None, "threads": None,
-                              "verbose": False, "decompose": None}
-    # not optimize(): this plan's shortage warnings are not the scenario's
-    relaxed = _optimize(free, build(free, build_arcs(free)), 0.0, options, None)
+    with not_logged():  # this plan's shortage warnings are not the scenario's
+        relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s,
+                           progress=False)
     if relaxed.has_solution:
         short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
         if len(short):

@@ -83,6 +83,21 @@ def test_warnings_are_logged_once_with_the_suggestion(caplog):
     assert messages[-1] == f"warning: {SUGGESTION}"
 
 
+def test_internal_solves_do_not_log_their_warnings(caplog):
+    """compare_investment's as-is plan and an infeasible scenario's relaxed plan are the
+    library's own solves: only the plan asked for logs its warnings."""
+    with caplog.at_level("WARNING", logger="o2opt"):
+        comparison = o2opt.compare_investment(_two_regions("cost"))
+    assert comparison.as_is.warnings  # it has some ...
+    assert len([r for r in caplog.records if r.name == "o2opt.fairness"]) == 3  # ... unlogged
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="o2opt"):
+        sol = o2opt.optimize(_two_regions("cost").with_model(allow_unmet=False),
+                             progress=False)
+    assert sol.status == "infeasible" and "S1" in sol.message
+    assert not [r for r in caplog.records if r.name == "o2opt.fairness"]
+
+
 def test_no_warning_when_every_need_is_met(tmp_path, caplog):
     net = _two_regions("cost")
     net = net.replace(producers=net.producers.assign(capacity_m3_day=1000.0))
