@@ -216,7 +216,7 @@ def region_summary(solution: SolutionLike) -> pd.DataFrame:
     net = solution.network
     sc = net.scenario
     days = sc.horizon_days
-    per_h = hospital_totals(solution)
+    per_h = _hospital_totals(solution)
     per_h["region"] = _hospital_regions(net).reindex(per_h.index).to_numpy()
     per_h["short"] = per_h["unmet_m3"] > 1e-6
     out = per_h.reset_index().groupby("region", sort=False).agg(
@@ -249,11 +249,11 @@ def region_summary(solution: SolutionLike) -> pd.DataFrame:
                ].reset_index(drop=True)
 
 
-#: The service columns :func:`hospital_totals` sums, in ``service.csv``'s words.
-SERVICE_TOTALS = ("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3")
+#: The service columns :func:`_hospital_totals` sums, in ``service.csv``'s words.
+_SERVICE_TOTALS = ("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3")
 
 
-def hospital_totals(solution: SolutionLike) -> pd.DataFrame:
+def _hospital_totals(solution: SolutionLike) -> pd.DataFrame:
     """``need_m3``, ``onsite_m3``, ``demand_m3``, ``delivered_m3`` and ``unmet_m3`` of each
     hospital summed over the horizon (index: hospital id as text, in the hospitals' order).
 
@@ -264,10 +264,10 @@ def hospital_totals(solution: SolutionLike) -> pd.DataFrame:
     net = solution.network
     ids = net.hospitals["id"].astype(str).to_numpy()
     out = pd.DataFrame(index=pd.Index(ids, name="hospital"))
-    need = net.scenario.demand_multiplier * net.gross_demand_m3().sum(axis=1)
+    need = net.need_m3().sum(axis=1)
     service = solution.service if solution.has_solution else pd.DataFrame()
     if len(service):
-        have = [c for c in SERVICE_TOTALS if c in service]
+        have = [c for c in _SERVICE_TOTALS if c in service]
         s = service.groupby(service["hospital"].astype(str))[have].sum()
         out = out.join(s).fillna(0.0)
         if "need_m3" not in out:  # (an older result folder)
@@ -278,11 +278,11 @@ def hospital_totals(solution: SolutionLike) -> pd.DataFrame:
         out["need_m3"], out["demand_m3"] = need, net.net_demand_m3().sum(axis=1)
         out["onsite_m3"] = np.maximum(0.0, need - out["demand_m3"])
         out["delivered_m3"], out["unmet_m3"] = 0.0, out["demand_m3"]
-    return out[list(SERVICE_TOTALS)]
+    return out[list(_SERVICE_TOTALS)]
 
 
 def daily_by_region(solution: SolutionLike) -> pd.DataFrame:
-    """Net demand, deliveries and unmet demand per region and day (m³).
+    """Demand (net of on-site supply), deliveries and unmet demand per region and day (m³).
 
     Returns
     -------

@@ -228,8 +228,7 @@ class Solution:
 
     def _need_m3(self) -> np.ndarray:
         """Need (hospitals × days): ``demand_multiplier`` × demand, before on-site supply."""
-        net = self.network
-        return net.scenario.demand_multiplier * net.gross_demand_m3()
+        return self.network.need_m3()
 
     def _demand_m3(self) -> np.ndarray:
         """Net demand (hospitals × days): the need less on-site supply, including the
