@@ -225,9 +225,12 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
 
 #: The columns of each result table that the report reads (docs/model.md, "Result files").
 RESULT_COLUMNS = {
-    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost"),
-    "bulk": ("producer", "station", "day", "m3", "km", "cost"),
-    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3"),
+    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost",
+                   "transport_cost", "filling_cost", "production_cost"),
+    "bulk": ("producer", "station", "day", "m3", "km", "cost", "transport_cost",
+             "production_cost"),
+    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3", "need_m3",
+                "onsite_m3"),
     "sites": ("candidate", "opened", "fixed_cost"),
     "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
 }

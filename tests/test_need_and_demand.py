@@ -4,7 +4,6 @@ the same in service.csv, summary.json, the region table, the heatmap and the rep
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -139,18 +138,25 @@ def test_report_headline_states_the_summary(surge, tmp_path):
     assert _cards(report.render_html(view)) == cards
 
 
-def test_a_result_folder_without_need_columns_still_agrees(surge, tmp_path):
-    """A result folder of an earlier o2opt (no need_m3, onsite_m3): the need comes from the
-    scenario, and the table's shares are still of demand."""
-    folder = surge.to_folder(tmp_path / "old")
+def test_a_service_table_without_need_columns_still_agrees(surge):
+    """A solution-like object whose service table has no need_m3 or onsite_m3 (the charts
+    read any :class:`~o2opt.charts.SolutionLike`): the need comes from the scenario, and
+    the table's shares are still of demand."""
+    tables = {name: getattr(surge, name) for name in ("deliveries", "bulk", "sites")}
+    tables["service"] = surge.service.drop(columns=["need_m3", "onsite_m3"])
+    summary = {k: v for k, v in surge.summary().items() if k not in ("need_m3", "onsite_m3")}
+    view = report.ResultView(surge.network, summary, tables)
+    pd.testing.assert_frame_equal(charts.region_summary(view), charts.region_summary(surge),
+                                  rtol=1e-9)
+    assert _cards(report.render_html(view)) == _cards(surge.to_html())
+
+
+def test_report_refuses_a_result_folder_without_the_need_columns(surge, tmp_path):
+    folder = surge.to_folder(tmp_path / "out")
     service = pd.read_csv(folder / "service.csv", dtype={"hospital": str})
-    service.drop(columns=["need_m3", "onsite_m3"]).to_csv(folder / "service.csv", index=False)
-    summary = json.loads((folder / "summary.json").read_text("utf-8"))
-    for key in ("need_m3", "onsite_m3"):
-        del summary[key]
-    (folder / "summary.json").write_text(json.dumps(summary), "utf-8")
-    old = charts.region_summary(report.read_result(folder, surge.network))
-    pd.testing.assert_frame_equal(old, charts.region_summary(surge), rtol=1e-9)
+    service.drop(columns=["onsite_m3"]).to_csv(folder / "service.csv", index=False)
+    with pytest.raises(ValueError, match="service.csv lacks the column.*onsite_m3"):
+        report.read_result(folder, surge.network)
 
 
 def test_cost_parts_of_the_flow_tables(surge):
