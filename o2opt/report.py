@@ -234,6 +234,10 @@ RESULT_COLUMNS = {
     "sites": ("candidate", "opened", "fixed_cost"),
     "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
 }
+#: Columns added in version 0.x (``CHANGELOG.md``): a result folder written before them is
+#: still read (the charts take the need from the scenario), so they are checked only when there.
+ADDED_RESULT_COLUMNS = frozenset({"transport_cost", "filling_cost", "production_cost",
+                                  "need_m3", "onsite_m3"})
 
 
 def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
@@ -260,7 +264,9 @@ def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
         if name not in tables:
             raise ValueError(f"{file} is missing: the result folder is incomplete")
         table = tables[name]
-        lacking = [c for c in columns if c not in table.columns]
+        lacking = [c for c in columns
+                   if c not in table.columns and c not in ADDED_RESULT_COLUMNS]
+        columns = tuple(c for c in columns if c in table.columns)
         if lacking:
             raise ValueError(f"{file} lacks the column(s) {', '.join(lacking)}: it is not "
                              "the table o2opt solve wrote")

@@ -151,12 +151,14 @@ def test_a_service_table_without_need_columns_still_agrees(surge):
     assert _cards(report.render_html(view)) == _cards(surge.to_html())
 
 
-def test_report_refuses_a_result_folder_without_the_need_columns(surge, tmp_path):
+def test_a_result_folder_from_before_the_need_columns_gives_the_same_page(surge, tmp_path):
+    """A folder written before ``need_m3``/``onsite_m3`` is read, not refused: the need
+    comes from the scenario and the headline cards are the same."""
     folder = surge.to_folder(tmp_path / "out")
     service = pd.read_csv(folder / "service.csv", dtype={"hospital": str})
-    service.drop(columns=["onsite_m3"]).to_csv(folder / "service.csv", index=False)
-    with pytest.raises(ValueError, match="service.csv lacks the column.*onsite_m3"):
-        report.read_result(folder, surge.network)
+    service.drop(columns=["need_m3", "onsite_m3"]).to_csv(folder / "service.csv", index=False)
+    view = report.read_result(folder, surge.network)
+    assert _cards(report.render_html(view)) == _cards(surge.to_html())
 
 
 def test_cost_parts_of_the_flow_tables(surge):
