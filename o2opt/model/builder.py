@@ -2,11 +2,24 @@ r"""Build the canonical model of docs/model.md as a sparse :class:`LinearModel`.
 
 Every block of variables and constraints is made with numpy from the arc tables, so the
 cost of building grows with the number of non-zeros, not with Python loops over them.
-:func:`build` lays out the columns, then the rows, block by block; each extension lives in
-its own module (:mod:`~o2opt.model.sourcing`, :mod:`~o2opt.model.storage`,
-:mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.tankers`, :mod:`~o2opt.model.fleet`,
-:mod:`~o2opt.model.equity`) and adds
-nothing unless its input switches it on.
+:func:`build` runs :data:`COLUMN_STEPS`, then :data:`ROW_STEPS`; each extension lives in
+its own module (:mod:`~o2opt.model.investment`, :mod:`~o2opt.model.sourcing`,
+:mod:`~o2opt.model.storage`, :mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.tankers`,
+:mod:`~o2opt.model.fleet`, :mod:`~o2opt.model.equity`) and adds nothing unless its input
+switches it on. Each step records what it built as a block (:mod:`o2opt.model.blocks`): a
+frozen dataclass with its column and row blocks, its typed index arrays, whether it
+couples days and the day of each of its columns; the steps read each other's blocks by
+type (``ctx.get(Bulk).q_p``), and :func:`o2opt.decompose.split_days` cuts the model into
+days only when no built block couples days.
+
+How to add a block (``docs/architecture.md`` has the details): in a new module, declare a
+frozen dataclass deriving from :class:`~o2opt.model.blocks.Block` (``name``, ``columns``,
+``row_names``, ``couples_days``, a field per column block, typed index arrays,
+``column_day()``); write ``add_columns(ctx)`` (``ctx.columns.add(...)``, then
+``ctx.put(block)``) and ``add_rows(ctx)`` (``ctx.get(OtherBlock)``, ``ctx.rows.add(...)``);
+add the two functions to :data:`COLUMN_STEPS` and :data:`ROW_STEPS`; test the block by
+hand and, if it does not couple days, day by day against whole. A column or row block
+that belongs to no block makes :func:`build` fail.
 
 Canonical formulation (sets, data and variables as in ``docs/model.md``):
 
