@@ -3,6 +3,7 @@ decides (docs/architecture.md, "How to add a block")."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -133,6 +134,9 @@ def test_index_is_a_read_only_view_of_the_blocks():
     assert lm.index["n_upper"] is cyl.n_upper and lm.index["y_of_cand"] is lm.block("y").y_of_cand
     with pytest.raises(TypeError):
         lm.index["n_upper"] = cyl.n_upper  # type: ignore[index]
+    copy = pickle.loads(pickle.dumps(lm))  # solutions cross process boundaries in sweeps
+    assert np.array_equal(copy.index["n_upper"], cyl.n_upper)
+    assert copy.block("n").n_day.tolist() == cyl.n_day.tolist()
     with pytest.raises(KeyError, match="no block"):
         lm.block("storage_that_does_not_exist")
     # every column and row lies in exactly one block

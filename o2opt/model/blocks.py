@@ -17,12 +17,13 @@ defines its own block in its module. ``docs/architecture.md`` says how to add on
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["Block", "Bulk", "Cover", "Cylinders", "Limits", "Sites", "Unmet"]
+__all__ = ["Block", "Bulk", "Cover", "Cylinders", "IndexView", "Limits", "Sites", "Unmet"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +67,36 @@ class Block:
             if f.name not in skip and isinstance(value, np.ndarray):
                 out[f.name] = value
         return out
+
+
+class IndexView(Mapping[str, np.ndarray]):
+    """Every block's index arrays by field name, read-only (and picklable, unlike
+    :class:`types.MappingProxyType`: a solution crosses process boundaries in sweeps).
+
+    Examples
+    --------
+    >>> view = IndexView([Unmet(np.arange(2), u_h=np.array([0, 1]), u_day=np.zeros(2, int),
+    ...                         u_upper_rate=np.ones(2))])
+    >>> sorted(view), view["u_h"].tolist()
+    (['u_day', 'u_h', 'u_upper_rate'], [0, 1])
+    """
+
+    __slots__ = ("_arrays",)
+
+    def __init__(self, blocks: tuple[Block, ...] | list[Block]) -> None:
+        self._arrays = {k: v for block in blocks for k, v in block.index().items()}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._arrays[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"IndexView({sorted(self._arrays)})"
 
 
 # --------------------------------------------------------------------------- canonical

@@ -53,14 +53,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from types import MappingProxyType
 from typing import TypeVar
 
 import numpy as np
 
 from o2opt.geo import Arcs, build_arcs
 from o2opt.model import equity, fleet, investment, sourcing, storage, tankers, trucks
-from o2opt.model.blocks import Block, Bulk, Cover, Cylinders, Limits, Sites, Unmet
+from o2opt.model.blocks import Block, Bulk, Cover, Cylinders, IndexView, Limits, Sites, Unmet
 from o2opt.model.matrix import Columns, LinearModel, Rows
 from o2opt.network import Network, Scenario
 
@@ -202,7 +201,7 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
         n_arc=ctx.n_arc, n_day=ctx.n_day, q_arc=bulk.q_arc, q_day=bulk.q_day,
         u_hospital=unmet.u_h, u_day=unmet.u_day, y_candidate=ctx.get(Sites).y_cand,
         z_arc=ctx.get(sourcing.SingleSource).z_arc,
-        index=MappingProxyType({k: v for b in blocks for k, v in b.index().items()}),
+        index=IndexView(blocks),
         model_blocks=blocks,
     )
 
