@@ -110,7 +110,7 @@ class Context:
         return block if isinstance(block, kind) else None
 
     def finish(self) -> tuple[Block, ...]:
-        """Every block with its column and row ranges, in column order; checks that each
+        """Every block with its column and row ranges, in step order; checks that each
         column and row block belongs to exactly one block and that a block's own column
         and row blocks lie next to each other."""
         out: list[Block] = []
