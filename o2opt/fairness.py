@@ -7,13 +7,14 @@ at the top of the HTML report, and a logged warning when :func:`o2opt.optimize` 
 The rules and thresholds are those of docs/model.md, "Shortage warnings":
 
 - a hospital's (or region's) **service share** is ``1 - unmet_m3 / demand_m3`` over the
-  horizon (net demand, so that a hospital whose own plant covers its need is served);
-- **left with nothing**: net demand over the horizon but service share 0 (for a hospital,
-  also: at least one day with net demand and nothing of it met);
+  horizon (of the demand, the need less the hospital's own plant, so that a hospital
+  whose own plant covers its need is served);
+- **left with nothing**: demand over the horizon but service share 0 (for a hospital,
+  also: at least one day with demand and nothing of it met);
 - **far below the average**: service share below :data:`FAR_BELOW` (half) of the overall
   service share, when the overall share is below 100 %.
 
-Hospitals and regions without net demand are not counted; hospitals with an empty
+Hospitals and regions without demand are not counted; hospitals with an empty
 ``region`` belong to no region. Nothing is warned about when every need is met.
 
 Examples
@@ -148,7 +149,7 @@ def shortage_warnings(solution: SolutionLike, *, top: int = TOP) -> list[dict[st
     nothing = hospitals["service_share"] <= _NOTHING
     n_h = int(nothing.sum())
     add("hospitals_with_nothing", hospitals[nothing],
-        f"{n_h} hospital{'s' if n_h != 1 else ''} with net demand got no oxygen over the "
+        f"{n_h} hospital{'s' if n_h != 1 else ''} with demand got no oxygen over the "
         "horizon", ["unmet_m3"], [False])
     some_day = ~nothing & (hospitals["days_with_nothing"] > 0)
     n_d = int(some_day.sum())

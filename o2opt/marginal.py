@@ -29,6 +29,7 @@ values. See ``docs/model.md``, "Marginal values".
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,7 +172,7 @@ def capacity_marginals(lm: LinearModel, duals: Duals
     return 0.0 - grad_p, 0.0 - grad_f[:n_st], 0.0 - grad_f[n_st:]
 
 
-def _opened(idx: dict[str, np.ndarray], name: str, pos: np.ndarray,
+def _opened(idx: Mapping[str, np.ndarray], name: str, pos: np.ndarray,
             x: np.ndarray) -> np.ndarray | float:
     """The opening value of candidate producers or stations ``pos`` (1 for the others): a
     candidate's capacity row is ``... - a K y <= 0`` instead of ``... <= a K``."""

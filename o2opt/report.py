@@ -176,10 +176,14 @@ def read_summary(result_folder: str | os.PathLike[str]) -> dict[str, Any]:
 #: What the keys of summary.json that the report reads hold (each may be null).
 _SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
     "status": str, "message": str, "scenario": str, "objective": (int, float),
-    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list}
+    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list,
+    **dict.fromkeys(("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3"),
+                    (int, float))}
 _SUMMARY_NAMES = {"status": "string", "message": "string", "scenario": "string",
                   "objective": "number", "mip_gap": "number", "cost": "object",
-                  "seconds": "object", "opened": "list"}
+                  "seconds": "object", "opened": "list",
+                  **dict.fromkeys(("need_m3", "onsite_m3", "demand_m3", "delivered_m3",
+                                   "unmet_m3"), "number")}
 
 
 def read_result(result_folder: str | os.PathLike[str], network: Network) -> ResultView:
@@ -221,12 +225,19 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
 
 #: The columns of each result table that the report reads (docs/model.md, "Result files").
 RESULT_COLUMNS = {
-    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost"),
-    "bulk": ("producer", "station", "day", "m3", "km", "cost"),
-    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3"),
+    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost",
+                   "transport_cost", "filling_cost", "production_cost"),
+    "bulk": ("producer", "station", "day", "m3", "km", "cost", "transport_cost",
+             "production_cost"),
+    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3", "need_m3",
+                "onsite_m3"),
     "sites": ("candidate", "opened", "fixed_cost"),
     "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
 }
+#: Columns added in version 0.x (``CHANGELOG.md``): a result folder written before them is
+#: still read (the charts take the need from the scenario), so they are checked only when there.
+ADDED_RESULT_COLUMNS = frozenset({"transport_cost", "filling_cost", "production_cost",
+                                  "need_m3", "onsite_m3"})
 
 
 def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
@@ -253,7 +264,9 @@ def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
         if name not in tables:
             raise ValueError(f"{file} is missing: the result folder is incomplete")
         table = tables[name]
-        lacking = [c for c in columns if c not in table.columns]
+        lacking = [c for c in columns
+                   if c not in table.columns and c not in ADDED_RESULT_COLUMNS]
+        columns = tuple(c for c in columns if c in table.columns)
         if lacking:
             raise ValueError(f"{file} lacks the column(s) {', '.join(lacking)}: it is not "
                              "the table o2opt solve wrote")
@@ -508,24 +521,27 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
 
     parts.append(_warnings_box(solution))
     regions = charts.region_summary(solution)
-    need = float(regions["need_m3"].sum())
-    onsite = float(regions["onsite_m3"].sum())
-    delivered = float(regions["delivered_m3"].sum())
-    unmet = float(regions["unmet_m3"].sum())
+    # the headline states summary.json's figures (a result folder of an older o2opt has no
+    # need_m3 or onsite_m3: those come from the region table, which reads the same service)
+    need, onsite, demand, delivered, unmet = (
+        float(summary[k]) if summary.get(k) is not None else float(regions[k].sum())
+        for k in ("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3"))
     short = int(regions["hospitals_short"].sum())
     cost = solution.cost
     spent = sum(v for k, v in cost.items() if k != "unmet_penalty")
     sites = _sites_table(solution)
     capex = (float(pd.to_numeric(sites["capex_usd"], errors="coerce").sum())
              if "capex_usd" in sites and len(sites) else None)
-    unmet_share = unmet / need if need > 0 else 0.0
+    unmet_share = unmet / demand if demand > 0 else 0.0
 
     cards = [
         _card(_n(need / days), f"m³ of oxygen needed {per}"),
+        _card(_n(onsite / days), f"m³ of that need from hospitals' own plants {per}"),
+        _card(_n(demand / days), f"m³ demand to supply {per} (need less own plants)"),
         _card(_n(delivered / days), f"m³ delivered in cylinders {per} "
-                                    f"({100 * delivered / need if need else 0:.1f} % of need)"),
-        _card(_n(onsite / days), f"m³ from hospitals' own plants {per}"),
-        _card(_n(unmet / days), f"m³ unmet {per} ({100 * unmet_share:.1f} % of need, "
+                                    f"({100 * delivered / demand if demand else 0:.1f} % of "
+                                    "demand)"),
+        _card(_n(unmet / days), f"m³ unmet {per} ({100 * unmet_share:.1f} % of demand, "
                                 f"{short} hospital{'s' if short != 1 else ''} short)",
               "bad" if unmet > 1e-6 else "good"),
         _card(str(len(sites)), "new plants opened"
@@ -537,7 +553,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     worst = worst[worst["unmet_m3"] > 1e-6]
     if len(worst):
         gaps = "; ".join(f"{_e(r.region)} {_n(r.unmet_m3 / days)} m³/day "
-                         f"({100 * r.unmet_share:.0f} %)" for r in _rows(worst))
+                         f"({100 * r.unmet_share:.0f} % of demand)" for r in _rows(worst))
         headline = f"<p>Largest gaps: {gaps}.</p>"
     else:
         headline = "<p>Every hospital's need is met on every day.</p>"
@@ -551,31 +567,33 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     parts.append('<section id="map-section"><h2>Map</h2>' + _figure(
         figs["map"], "map", "Map of hospitals, producers, filling stations, new plants, "
         "deliveries and unmet demand",
-        "Hospitals are circles sized by need; red ones are left short. Blue lines are cylinder "
+        "Hospitals are circles sized by demand (need less own plants); red ones are left "
+        "short, darker the larger the share of demand unmet. Blue lines are cylinder "
         "deliveries (width: volume), dashed lines bulk supply to filling stations; orange "
         "stars are new plants (hollow: candidates not opened)." + boundary_note) + "</section>")
 
     rows, classes = [], []
     for r in _rows(regions):
         rows.append((_e(r.region), _n(r.hospitals), _n(r.need_m3 / days),
-                     _n(r.onsite_m3 / days), _n(r.delivered_m3 / days),
+                     _n(r.onsite_m3 / days), _n(r.demand_m3 / days), _n(r.delivered_m3 / days),
                      _n(r.unmet_m3 / days), f"{100 * r.unmet_share:.1f}",
                      _n(r.local_fill_m3 / days)))
         classes.append("short" if r.unmet_m3 > 1e-6 else "")
     rows.append(("<b>total</b>", _n(regions["hospitals"].sum()), _n(need / days),
-                 _n(onsite / days), _n(delivered / days), _n(unmet / days),
+                 _n(onsite / days), _n(demand / days), _n(delivered / days), _n(unmet / days),
                  f"{100 * unmet_share:.1f}", _n(regions["local_fill_m3"].sum() / days)))
     classes.append("")
     parts.append(
         '<section id="regions"><h2>Needs, supply and gap by region</h2>'
         + _figure(figs["gap"], "gap-chart", "Bar chart of need, supply and gap by region",
                   "Each bar is a region's need: grey from hospitals' own plants, blue "
-                  "delivered, red unmet. The black tick is the filling capacity located in the "
-                  "region (stations and opened new plants).")
+                  "delivered, red unmet; blue and red together are its demand (need less own "
+                  "plants), and the label the share of demand unmet. The black tick is the "
+                  "filling capacity located in the region (stations and opened new plants).")
         + _table(rows, ["region", "hospitals", f"need, m³ {per}", "own plants, m³",
-                        "delivered, m³", "unmet, m³", "unmet, %", "filling capacity in "
-                        "region, m³"], numeric=[False] + [True] * 7, table_id="region-table",
-                 row_class=classes)
+                        "demand, m³", "delivered, m³", "unmet, m³", "unmet, % of demand",
+                        "filling capacity in region, m³"], numeric=[False] + [True] * 8,
+                 table_id="region-table", row_class=classes)
         + "</section>")
 
     site_rows = []
@@ -602,11 +620,12 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
         parts.append(
             '<section id="daily"><h2>Unmet demand by day</h2>'
             + _figure(figs["daily"], "daily-chart", "Unmet demand per day by region",
-                      "Stacked areas: unmet demand by region; dashed line: national net "
-                      "demand (right axis).")
+                      "Stacked areas: unmet demand by region; dashed line: national demand "
+                      "(need less own plants, right axis).")
             + _figure(figs["heatmap"], "heatmap-chart", "Share of demand unmet by region "
                       "and day", "When and where supply runs short: the share of each "
-                      "region's net demand left unmet, by day.")
+                      "region's demand (need less own plants) left unmet, by day; over the "
+                      "horizon it is the region table's unmet, % of demand.")
             + _daily_table(solution) + "</section>")
     parts.append(_capacity_value_section(solution))
     cost_rows = [(_e(charts.COST_LABELS.get(k, k)), _n(v), _n(v / days))
@@ -715,8 +734,8 @@ def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:
     more = (f"<p class=\"note\">{len(per_h) - top} more hospitals are short.</p>"
             if len(per_h) > top else "")
     return ('<section id="hospitals"><h2>Hospitals left short</h2>'
-            + _table(rows, ["id", "name", "region", "net demand, m³/day", "unmet, m³/day",
-                            "unmet, %"], numeric=[False] * 3 + [True] * 3,
+            + _table(rows, ["id", "name", "region", "demand, m³/day", "unmet, m³/day",
+                            "unmet, % of demand"], numeric=[False] * 3 + [True] * 3,
                      table_id="hospital-table")
             + more + "</section>")
 
@@ -737,8 +756,9 @@ def _warnings_box(solution: charts.SolutionLike) -> str:
             '#b3261e;border-radius:8px;padding:4px 16px;margin:12px 0">'
             '<h2 style="border:0;margin:10px 0 4px;color:#b3261e">Warning: hospitals or '
             f"regions left with little or no oxygen</h2><ul>{items}</ul>{advice}"
-            '<p class="note">Service share: the part of a hospital\'s or region\'s net demand '
-            "met over the horizon; \"far below\" is less than half the overall share.</p>"
+            '<p class="note">Service share: the part of a hospital\'s or region\'s demand '
+            "(need less own plants) met over the horizon; \"far below\" is less than half the "
+            "overall share.</p>"
             "</section>")
 
 
@@ -789,7 +809,7 @@ def _daily_table(solution: charts.SolutionLike) -> str:
     return (f"<p>Supply first runs short on day {int(short.index.min())} and last on day "
             f"{int(short.index.max())}; the worst day is day {peak} with "
             f"{_n(by_day.at[peak, 'unmet_m3'])} m³ unmet of {_n(by_day.at[peak, 'demand_m3'])}"
-            f" m³, mostly in {names}.</p>")
+            f" m³ demand, mostly in {names}.</p>")
 
 
 def _assumptions(net: Network, extra: Mapping[str, object] | None) -> str:

@@ -79,7 +79,7 @@ def test_warnings_are_logged_once_with_the_suggestion(caplog):
         o2opt.optimize(_two_regions("cost"), progress=False)
     messages = [r.getMessage() for r in caplog.records if r.name == "o2opt.fairness"]
     assert len(messages) == 3  # two warnings, then the suggestion once
-    assert messages[0].startswith("warning: 2 hospitals with net demand got no oxygen")
+    assert messages[0].startswith("warning: 2 hospitals with demand got no oxygen")
     assert messages[-1] == f"warning: {SUGGESTION}"
 
 
@@ -129,7 +129,7 @@ def test_summary_json_report_and_command_line(tmp_path, capsys):
     box = page[page.index('id="warnings"'):page.index("</section>", page.index('id="warnings"'))]
     assert page.index('id="warnings"') < page.index('id="headline"')
     assert "1 region got no oxygen at all: south 0 %" in box
-    assert "2 hospitals with net demand got no oxygen" in box
+    assert "2 hospitals with demand got no oxygen" in box
     assert "shortage_sharing = &quot;even&quot;" in box
 
 
