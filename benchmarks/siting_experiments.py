@@ -45,6 +45,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -63,11 +64,21 @@ from benchmarks.instances import (  # noqa: E402
     read_orlib_cflp,
 )
 from benchmarks.siting import time_to_value  # noqa: E402
+from o2opt.model.blocks import Block  # noqa: E402
 
 PARTS = ("o2opt", "baseline", "agg", "card", "eq", "scale", "aggctx")
 
 
 # --------------------------------------------------------------------------- proposed rows
+@dataclass(frozen=True, eq=False)
+class AggregateCapacity(Block):
+    """The rows of :func:`aggregate_capacity_rows` (over the site binaries)."""
+
+    name: ClassVar[str] = "aggregate_capacity"
+    row_names: ClassVar[tuple[str, ...]] = ("aggregate_capacity",)
+    couples_days: ClassVar[bool] = True
+
+
 def aggregate_capacity_rows(ctx) -> None:
     r"""The row proposed for ``o2opt/model/builder.py`` (run here through a patched build).
 
@@ -79,17 +90,20 @@ def aggregate_capacity_rows(ctx) -> None:
     the MIP solver rounds it (equal capacities: :math:`\sum_c y_c \ge \lceil\cdot\rceil`).
     Only when unmet demand is forbidden and nothing but cylinders serves demand.
     """
-    from o2opt.model import storage
+    from o2opt.model import storage, tankers
+    from o2opt.model.blocks import Cylinders, Sites
 
-    sc, net, y = ctx.sc, ctx.network, ctx.col["y"]
+    ctx.put(AggregateCapacity())
+    sc, net, sites = ctx.sc, ctx.network, ctx.get(Sites)
+    y = sites.y
     if (sc.allow_unmet or not len(y) or storage.stock_capacity(net).any()
-            or storage.has_tank(net).any() or len(ctx.col["v"])):
+            or storage.has_tank(net).any() or len(ctx.get(tankers.Tankers).v)):
         return
     n_days, v = ctx.n_days, sc.cylinder_m3
     cands, is_cand = net.candidates, ctx.is_cand
     reach = np.zeros((len(cands), n_days))  # v * sum of the arc bounds, per candidate-day
     np.add.at(reach, (ctx.n_f[is_cand] - ctx.n_stations, ctx.n_day[is_cand]),
-              v * ctx.index["n_upper"][is_cand])
+              v * ctx.get(Cylinders).n_upper[is_cand])
     own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
                      v * cands["fill_capacity_cyl_day"].to_numpy(float))
     cap = np.minimum(own[:, None] * net.capacity_factor("candidates"), reach)
@@ -101,7 +115,7 @@ def aggregate_capacity_rows(ctx) -> None:
     days = np.flatnonzero(np.isfinite(need) & (need > 0))
     if not len(days):
         return
-    y_cand = ctx.index["y_cand"]
+    y_cand = sites.y_cand
     ctx.rows.add("aggregate_capacity", len(days), need[days], np.inf, [
         (np.repeat(np.arange(len(days)), len(y)), np.tile(y, len(days)),
          cap[y_cand][:, days].T.ravel()),
@@ -117,16 +131,14 @@ def o2opt_model(inst: OrlibInstance, work: Path,
     ob = importlib.import_module("o2opt.model.builder")
 
     folder = orlib_to_folder(inst, work / inst.label)
-    original = ob._site_limit_rows
-    if with_rows:
-        def patched(ctx) -> None:
-            original(ctx)
-            aggregate_capacity_rows(ctx)
-        ob._site_limit_rows = patched
+    original = ob.ROW_STEPS
+    if with_rows:  # right after the limit rows, as when it was proposed
+        at = original.index(ob._site_limit_rows) + 1
+        ob.ROW_STEPS = (*original[:at], aggregate_capacity_rows, *original[at:])
     try:
         lm = ob.build(o2opt.read_network(folder))
     finally:
-        ob._site_limit_rows = original
+        ob.ROW_STEPS = original
     matrix = sp.csc_matrix((lm.a_val, (lm.a_row, lm.a_col)), shape=(lm.num_row, lm.num_col))
     model = Model(lm.cost.copy(), lm.lower.copy(), lm.upper.copy(), matrix,
                   lm.row_lower.copy(), lm.row_upper.copy(), lm.integer.copy())

@@ -16,7 +16,7 @@ Examples
 >>> sol = o2opt.optimize(o2opt.read_network(o2opt.datasets.demo_folder()))
 >>> table = charts.region_summary(sol)
 >>> list(table.columns)[:5]
-['region', 'hospitals', 'need_m3', 'onsite_m3', 'delivered_m3']
+['region', 'hospitals', 'need_m3', 'onsite_m3', 'demand_m3']
 >>> ax = charts.plot_gap_by_region(sol)
 >>> ax.get_title()
 'Oxygen need, supply and gap by region'
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 COLORS = {"onsite": "#b9b9b9", "delivered": "#4a90d9", "unmet": "#d62728",
-          "capacity": "#1b1b1b", "need": "#555555"}
+          "capacity": "#1b1b1b", "need": "#555555", "demand": "#555555"}
 COST_LABELS = {"unmet_penalty": "penalty on unmet demand", "transport": "transport",
                "production": "production", "filling": "cylinder filling",
                "fixed": "new plants (daily capital + O&M)"}
@@ -192,50 +192,40 @@ def _facility_regions(network: Network, table: pd.DataFrame) -> pd.Series:
 
 
 def region_summary(solution: SolutionLike) -> pd.DataFrame:
-    """Need, on-site supply, deliveries, unmet demand and local filling capacity by region.
+    """Need, on-site supply, demand, deliveries, unmet demand and local filling capacity by
+    region.
 
     All figures are m³ summed over the horizon (divide by ``horizon_days`` for a daily
-    average). ``need_m3`` is gross need (after ``demand_multiplier``); ``onsite_m3`` is the
-    part met by the hospitals' own plants; ``delivered_m3`` + ``unmet_m3`` is the net
-    demand; ``local_fill_m3`` is what filling stations and opened new plants located in the
-    region can fill (regions of stations and candidates come from their ``region`` column
-    when present, else from the nearest hospital). Sorted by need, largest first.
+    average), in the words of ``service.csv``: ``need_m3`` is the need (demand ×
+    ``demand_multiplier``, before on-site supply); ``onsite_m3`` the part of it the
+    hospitals' own plants cover; ``demand_m3`` = ``need_m3`` − ``onsite_m3`` the (net)
+    demand left to supply, which ``delivered_m3`` + ``unmet_m3`` meet. ``unmet_share`` is
+    ``unmet_m3`` / ``demand_m3``, the share of demand unmet, as in
+    :func:`plot_unmet_heatmap`. ``local_fill_m3`` is what filling stations and opened new
+    plants located in the region can fill (regions of stations and candidates come from
+    their ``region`` column when present, else from the nearest hospital). Sorted by need,
+    largest first.
 
     Returns
     -------
     DataFrame
-        ``region``, ``hospitals``, ``need_m3``, ``onsite_m3``, ``delivered_m3``,
-        ``unmet_m3``, ``unmet_share``, ``hospitals_short``, ``local_fill_m3``.
+        ``region``, ``hospitals``, ``need_m3``, ``onsite_m3``, ``demand_m3``,
+        ``delivered_m3``, ``unmet_m3``, ``unmet_share``, ``hospitals_short``,
+        ``local_fill_m3``.
     """
     net = solution.network
     sc = net.scenario
     days = sc.horizon_days
-    regions = _hospital_regions(net)
-    h = net.hospitals
-    ids = h["id"].astype(str).to_numpy()
-    # gross need per hospital-day: net demand plus what on-site plants cover
-    net_d = net.net_demand_m3()
-    onsite = np.minimum(h["onsite_m3_day"].to_numpy(float)[:, None],
-                        _gross_demand(net))
-    per_h = pd.DataFrame({
-        "region": regions.loc[pd.Index(ids)].to_numpy(), "hospital": ids,
-        "need_m3": (net_d + onsite).sum(axis=1), "onsite_m3": onsite.sum(axis=1),
-    })
-    if solution.has_solution and len(solution.service):
-        served = solution.service.assign(hospital=solution.service["hospital"].astype(str))
-        s = served.groupby("hospital")[["delivered_m3", "unmet_m3"]].sum()
-        per_h = per_h.join(s, on="hospital")
-    else:
-        per_h["delivered_m3"] = 0.0
-        per_h["unmet_m3"] = net_d.sum(axis=1)
-    per_h[["delivered_m3", "unmet_m3"]] = per_h[["delivered_m3", "unmet_m3"]].fillna(0.0)
+    per_h = _hospital_totals(solution)
+    per_h["region"] = _hospital_regions(net).reindex(per_h.index).to_numpy()
     per_h["short"] = per_h["unmet_m3"] > 1e-6
-    out = per_h.groupby("region", sort=False).agg(
+    out = per_h.reset_index().groupby("region", sort=False).agg(
         hospitals=("hospital", "size"), need_m3=("need_m3", "sum"),
-        onsite_m3=("onsite_m3", "sum"), delivered_m3=("delivered_m3", "sum"),
-        unmet_m3=("unmet_m3", "sum"), hospitals_short=("short", "sum"))
-    out["unmet_share"] = np.where(out["need_m3"] > 0, out["unmet_m3"] / out["need_m3"]
-                                  .where(out["need_m3"] > 0, 1.0), 0.0)
+        onsite_m3=("onsite_m3", "sum"), demand_m3=("demand_m3", "sum"),
+        delivered_m3=("delivered_m3", "sum"), unmet_m3=("unmet_m3", "sum"),
+        hospitals_short=("short", "sum"))
+    out["unmet_share"] = np.where(out["demand_m3"] > 0, out["unmet_m3"] / out["demand_m3"]
+                                  .where(out["demand_m3"] > 0, 1.0), 0.0)
     # filling capacity located in each region
     fill = pd.Series(0.0, index=out.index)
     if len(net.stations):
@@ -254,27 +244,45 @@ def region_summary(solution: SolutionLike) -> pd.DataFrame:
     out["local_fill_m3"] = fill.reindex(out.index).fillna(0.0)
     out = out.reset_index().sort_values("need_m3", ascending=False, kind="stable")
     out["hospitals_short"] = out["hospitals_short"].astype(int)
-    return out[["region", "hospitals", "need_m3", "onsite_m3", "delivered_m3", "unmet_m3",
-                "unmet_share", "hospitals_short", "local_fill_m3"]].reset_index(drop=True)
+    return out[["region", "hospitals", "need_m3", "onsite_m3", "demand_m3", "delivered_m3",
+                "unmet_m3", "unmet_share", "hospitals_short", "local_fill_m3"]
+               ].reset_index(drop=True)
 
 
-def _gross_demand(net: Network) -> np.ndarray:
-    """demand_multiplier × demand[h, t] (before on-site plants), hospitals × days."""
-    n_days = net.scenario.horizon_days
-    h = net.hospitals
-    if len(net.demand):
-        gross = np.zeros((len(h), n_days))
-        pos = pd.Index(h["id"]).get_indexer(net.demand["hospital"])
-        day = net.demand["day"].to_numpy(dtype=np.int64)
-        keep = (day < n_days) & (pos >= 0)
-        gross[pos[keep], day[keep]] = net.demand["demand_m3"].to_numpy(float)[keep]
+#: The service columns :func:`_hospital_totals` sums, in ``service.csv``'s words.
+_SERVICE_TOTALS = ("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3")
+
+
+def _hospital_totals(solution: SolutionLike) -> pd.DataFrame:
+    """``need_m3``, ``onsite_m3``, ``demand_m3``, ``delivered_m3`` and ``unmet_m3`` of each
+    hospital summed over the horizon (index: hospital id as text, in the hospitals' order).
+
+    They come from the solution's service table; a result folder written before
+    ``service.csv`` had ``need_m3`` gets the need from the network and ``onsite_m3`` =
+    need − ``demand_m3``. Without a plan, nothing is delivered and all demand is unmet.
+    """
+    net = solution.network
+    ids = net.hospitals["id"].astype(str).to_numpy()
+    out = pd.DataFrame(index=pd.Index(ids, name="hospital"))
+    need = net.need_m3().sum(axis=1)
+    service = solution.service if solution.has_solution else pd.DataFrame()
+    if len(service):
+        have = [c for c in _SERVICE_TOTALS if c in service]
+        s = service.groupby(service["hospital"].astype(str))[have].sum()
+        out = out.join(s).fillna(0.0)
+        if "need_m3" not in out:  # (an older result folder)
+            out["need_m3"] = need
+        if "onsite_m3" not in out:
+            out["onsite_m3"] = np.maximum(0.0, out["need_m3"] - out["demand_m3"])
     else:
-        gross = np.repeat(h["demand_m3_day"].to_numpy(float)[:, None], n_days, axis=1)
-    return net.scenario.demand_multiplier * gross
+        out["need_m3"], out["demand_m3"] = need, net.net_demand_m3().sum(axis=1)
+        out["onsite_m3"] = np.maximum(0.0, need - out["demand_m3"])
+        out["delivered_m3"], out["unmet_m3"] = 0.0, out["demand_m3"]
+    return out[list(_SERVICE_TOTALS)]
 
 
 def daily_by_region(solution: SolutionLike) -> pd.DataFrame:
-    """Net demand, deliveries and unmet demand per region and day (m³).
+    """Demand (net of on-site supply), deliveries and unmet demand per region and day (m³).
 
     Returns
     -------
@@ -301,7 +309,9 @@ def plot_gap_by_region(solution: SolutionLike, ax: Axes | None = None, *,
     """Need, supply and gap by region: horizontal bars, largest need on top.
 
     Each bar is a region's need, split into what on-site plants cover (grey), what is
-    delivered in cylinders (blue) and what is left unmet (red). A black tick marks the
+    delivered in cylinders (blue) and what is left unmet (red); blue and red together are
+    the region's demand, and the label gives the share of that demand unmet (as in
+    :func:`region_summary` and :func:`plot_unmet_heatmap`). A black tick marks the
     filling capacity located in the region (stations plus opened new plants), so a gap
     next to a short tick is a local supply problem. Daily averages over the horizon.
 
@@ -327,9 +337,11 @@ def plot_gap_by_region(solution: SolutionLike, ax: Axes | None = None, *,
     ax.scatter(table["local_fill_m3"].to_numpy() / div, y, marker="|", s=160,
                color=COLORS["capacity"], linewidths=2, zorder=3,
                label="filling capacity in region")
-    for yi, (u, total) in enumerate(zip(unmet, onsite + deliv + unmet, strict=True)):
+    share = table["unmet_share"].to_numpy()  # of demand, as in the table and the heatmap
+    for yi, (u, total, sh) in enumerate(zip(unmet, onsite + deliv + unmet, share,
+                                            strict=True)):
         if u > 1e-6 and total > 0:
-            ax.annotate(f"{100 * u / total:.0f}% unmet", (total, yi), xytext=(4, 0),
+            ax.annotate(f"{100 * sh:.0f}% of demand unmet", (total, yi), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=7,
                         color=COLORS["unmet"])
     ax.set_yticks(y, [plain(r) for r in table["region"]], fontsize=8)
@@ -389,7 +401,7 @@ def plot_cost_breakdown(solution: SolutionLike, ax: Axes | None = None, *,
 def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int = 8,
                      title: str | None = None) -> Axes:
     """Unmet demand per day, stacked by region (the ``top`` regions, the rest as "other"),
-    with the national net demand as a grey line on the right-hand axis."""
+    with the national demand (net of on-site supply) as a grey line on the right-hand axis."""
     daily = daily_by_region(solution)
     if ax is None:
         ax = _new_ax((9, 3.8))
@@ -422,9 +434,9 @@ def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int
         ax.annotate("no unmet demand on any day", (0.5, 0.5), xycoords="axes fraction",
                     ha="center", color="#2e8b57")
     twin = ax.twinx()
-    twin.plot(days, demand.to_numpy(), color=COLORS["need"], lw=1.2, ls="--",
-              label="net demand (right axis)")
-    twin.set_ylabel("net demand, m³ per day", color=COLORS["need"], fontsize=8)
+    twin.plot(days, demand.to_numpy(), color=COLORS["demand"], lw=1.2, ls="--",
+              label="demand (right axis)")
+    twin.set_ylabel("demand, m³ per day", color=COLORS["demand"], fontsize=8)
     twin.set_ylim(bottom=0)
     twin.legend(loc="upper right", fontsize=7)
     ax.set_xlim(0, max(n_days - 1, 1))
@@ -438,8 +450,9 @@ def plot_daily_unmet(solution: SolutionLike, ax: Axes | None = None, *, top: int
 
 def plot_unmet_heatmap(solution: SolutionLike, ax: Axes | None = None, *,
                        title: str | None = None) -> Axes:
-    """Share of each region's net demand left unmet, by day: when and where supply runs
-    short. Regions with no shortage on any day are left out."""
+    """Share of each region's demand (net of on-site supply) left unmet, by day: when and
+    where supply runs short (the daily view of :func:`region_summary`'s ``unmet_share``).
+    Regions with no shortage on any day are left out."""
     daily = daily_by_region(solution)
     if ax is None:
         ax = _new_ax((9, 4.2))
@@ -462,7 +475,7 @@ def plot_unmet_heatmap(solution: SolutionLike, ax: Axes | None = None, *,
         im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, vmax=100,
                        interpolation="nearest")
         ax.set_yticks(range(len(share)), [plain(r) for r in share.index], fontsize=8)
-        ax.figure.colorbar(im, ax=ax, label="% of net demand unmet", shrink=0.9)
+        ax.figure.colorbar(im, ax=ax, label="% of demand unmet", shrink=0.9)
     else:
         ax.annotate("no unmet demand on any day", (0.5, 0.5), xycoords="axes fraction",
                     ha="center", color="#2e8b57")

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from o2opt.costs import DAYS_PER_YEAR
+from o2opt.fairness import not_logged
 from o2opt.network import Network
 from o2opt.pipeline import optimize
 from o2opt.solution import Solution
@@ -184,7 +185,8 @@ def compare_investment(network: Network, plan: Iterable[str] | None = None, *,
     """
     plan_net = network if plan is None else fix_plan(network, plan)
     plan_sol = optimize(plan_net, **options)
-    as_is_sol = optimize(as_is(network), **options)
+    with not_logged():  # shortage warnings: the plan's only
+        as_is_sol = optimize(as_is(network), **options)
     if not plan_sol.has_solution:
         empty = pd.DataFrame(columns=["candidate", "kind", "capex", "fixed_cost",
                                       "delivered_m3", "unmet_returned_m3"])
@@ -197,7 +199,8 @@ def compare_investment(network: Network, plan: Iterable[str] | None = None, *,
     base = _total_unmet(plan_sol) or 0.0
     for item in built if removals else ():  # an opened site goes with its options
         others = [b for b in built if b != item and owner.get(b) != item]
-        without = optimize(fix_plan(relaxed, others), **options)
+        with not_logged():
+            without = optimize(fix_plan(relaxed, others), **options)
         unmet = _total_unmet(without) if without.has_solution else None
         returned.append(unmet - base if unmet is not None else np.nan)
         log.info("without %s: %s", item, without.status)

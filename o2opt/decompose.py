@@ -1,8 +1,11 @@
 """Split a model whose days do not interact into one small model per distinct day.
 
-Without candidate sites (no ``y`` columns) nothing links one day to another: every
-column and every row of the canonical model belongs to exactly one day, so the model is
-block-diagonal and its optimum is the sum of the days' optima. Solving the days one by one
+Each block of the model says whether it couples days
+(:attr:`o2opt.model.blocks.Block.couples_days`: candidate sites, stock carried over,
+single-source assignments, ...) and gives each of its columns a day
+(:meth:`~o2opt.model.blocks.Block.column_day`). When no built block couples days, every
+column and every row belongs to exactly one day, so the model is block-diagonal and its
+optimum is the sum of the days' optima. Solving the days one by one
 is several times faster than one monolithic solve (simplex work grows faster than
 linearly), and days whose blocks are identical — the same net demand, as in any scenario
 without ``demand.csv`` — are solved once and copied.
@@ -21,7 +24,7 @@ import numpy as np
 
 from o2opt.model.builder import LinearModel
 
-__all__ = ["DayBlock", "DaySplit", "day_blocks", "split_days"]
+__all__ = ["DayBlock", "DaySplit", "coupling_blocks", "day_blocks", "split_days"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,10 +68,26 @@ def _day_dtype(n_days: int) -> type:
     return np.int16 if n_days <= np.iinfo(np.int16).max else np.int64
 
 
-def _column_days(lm: LinearModel) -> np.ndarray:
+def coupling_blocks(lm: LinearModel) -> list[str]:
+    """The names of the built blocks of ``lm`` that couple days (empty: it can be cut
+    into days)."""
+    return [b.name for b in lm.model_blocks if b.built and b.couples_days]
+
+
+def _column_days(lm: LinearModel) -> np.ndarray | None:
+    """Each column's day, from the blocks (``None`` when some column has none)."""
     # days are below horizon_days, so the narrower type holds them exactly
-    return np.concatenate([lm.n_day, lm.q_day, lm.u_day], casting="unsafe",
-                          dtype=_day_dtype(lm.network.scenario.horizon_days))
+    day: np.ndarray = np.empty(lm.num_col, dtype=_day_dtype(lm.network.scenario.horizon_days))
+    covered = 0
+    for block in lm.model_blocks:
+        if block.cols.stop == block.cols.start:
+            continue
+        days = block.column_day()
+        if days is None:
+            return None
+        day[block.cols] = days
+        covered += block.cols.stop - block.cols.start
+    return day if covered == lm.num_col else None
 
 
 def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
@@ -89,14 +108,15 @@ def day_blocks(lm: LinearModel) -> list[DayBlock] | None:
 
 def split_days(lm: LinearModel) -> DaySplit | None:
     """What cutting ``lm`` into days needs, computed once; ``None`` when the days are
-    linked (candidate sites, single-source assignments, a row over several days), a row
-    has no entries, or there is only one day."""
+    linked (a built block couples days: candidate sites, single-source assignments, stock,
+    ...; or a row added after the build spans days), a column has no day, a row has no
+    entries, or there is only one day."""
     n_days = lm.network.scenario.horizon_days
-    linking = any(cols.stop > cols.start for name, cols in lm.blocks.items()
-                  if name not in ("n", "q", "u"))
-    if n_days < 2 or linking or lm.num_col == 0:
+    if n_days < 2 or lm.num_col == 0 or coupling_blocks(lm):
         return None
     col_day = _column_days(lm)
+    if col_day is None:  # a column of no block, or of a block without days
+        return None
     entry_day = col_day[lm.a_col]
     row_day = np.full(lm.num_row, -1, dtype=col_day.dtype)
     row_day[lm.a_row] = entry_day

@@ -56,8 +56,9 @@ def _summary_rows(solution: SolutionLike) -> pd.DataFrame:
             continue  # its own sheet
         if isinstance(value, dict):
             rows += [(f"{key}.{k}", v) for k, v in value.items()]
-        elif isinstance(value, list | tuple):
-            rows.append((key, "; ".join(map(str, value))))
+        elif isinstance(value, list | tuple):  # (warnings: their messages)
+            rows.append((key, "; ".join(str(v.get("message", v)) if isinstance(v, dict)
+                                        else str(v) for v in value)))
         else:
             rows.append((key, value))
     return pd.DataFrame(rows, columns=["item", "value"]).assign(

@@ -29,14 +29,17 @@ values. See ``docs/model.md``, "Marginal values".
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from o2opt.model import storage
 from o2opt.model.builder import LinearModel
 
-__all__ = ["Duals", "capacity_marginals", "demand_marginals"]
+__all__ = ["CAPACITY_VALUE_COLUMNS", "NO_MARGINAL_VALUES", "Duals", "capacity_marginals",
+           "capacity_value", "demand_marginals"]
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +172,7 @@ def capacity_marginals(lm: LinearModel, duals: Duals
     return 0.0 - grad_p, 0.0 - grad_f[:n_st], 0.0 - grad_f[n_st:]
 
 
-def _opened(idx: dict[str, np.ndarray], name: str, pos: np.ndarray,
+def _opened(idx: Mapping[str, np.ndarray], name: str, pos: np.ndarray,
             x: np.ndarray) -> np.ndarray | float:
     """The opening value of candidate producers or stations ``pos`` (1 for the others): a
     candidate's capacity row is ``... - a K y <= 0`` instead of ``... <= a K``."""
@@ -364,3 +367,58 @@ def _region_terms(lm: LinearModel, y: np.ndarray, grad: np.ndarray) -> None:
     _, row_of_u = np.unique(np.char.add(region[named], "|" + u_day[named].astype(str)),
                             return_inverse=True)
     np.add.at(grad, (u_h[named], u_day[named]), (1.0 - share) * y[row_of_u])
+
+
+#: The columns of :func:`capacity_value`.
+CAPACITY_VALUE_COLUMNS = ("facility", "kind", "unit", "days_binding", "marginal_value",
+                          "max_marginal_value")
+#: How to get marginal values when a solution has none.
+NO_MARGINAL_VALUES = (
+    "no marginal values: a model with integer variables (candidate sites, integer cylinders "
+    "or trucks) gets them with [model] marginal_values = true (one more LP solve); an LP "
+    "stopped before its optimum has none")
+
+
+def capacity_value(utilization: pd.DataFrame, top: int | None = 10) -> pd.DataFrame:
+    """Where extra capacity is worth most: facilities ranked by ``marginal_value`` summed
+    over the horizon.
+
+    Parameters
+    ----------
+    utilization : DataFrame
+        ``utilization.csv`` with its ``marginal_value`` column.
+    top : int or None
+        How many facilities to keep (``None``: all with a positive value).
+
+    Returns
+    -------
+    DataFrame
+        One row per facility whose summed value is positive, largest first:
+        ``facility``, ``kind``, ``unit`` (``cylinders`` or ``m3``: one more unit per day
+        of the facility's input capacity column), ``days_binding`` (days used at capacity),
+        ``marginal_value`` (summed over the days: the rate at which the objective falls per
+        extra unit/day of the input column on every day of the horizon) and
+        ``max_marginal_value`` (its largest daily value).
+
+    Raises
+    ------
+    ValueError
+        ``utilization`` has no ``marginal_value`` column (:data:`NO_MARGINAL_VALUES`).
+    """
+    if "marginal_value" not in utilization:
+        raise ValueError(NO_MARGINAL_VALUES)
+    u = utilization.assign(facility=utilization["facility"].astype(str),
+                           value=pd.to_numeric(utilization["marginal_value"], errors="coerce"),
+                           binding=utilization["used"]
+                           >= utilization["capacity"] * (1.0 - 1e-6) - _TOL)
+    u["binding"] &= utilization["capacity"] > 0
+    out = (u.groupby(["facility", "kind", "unit"], sort=False)
+           .agg(days_binding=("binding", "sum"),
+                marginal_value=("value", lambda v: v.sum(min_count=1)),
+                max_marginal_value=("value", "max"))
+           .reset_index())
+    out = out[out["marginal_value"] > _TOL].sort_values("marginal_value", ascending=False,
+                                                        kind="stable")
+    out["days_binding"] = out["days_binding"].astype(int)
+    out = out.reset_index(drop=True)[list(CAPACITY_VALUE_COLUMNS)]
+    return out if top is None else out.head(top)

@@ -271,13 +271,29 @@ class Network:
             return gross
         return np.repeat(h["demand_m3_day"].to_numpy(dtype=float)[:, None], n_days, axis=1)
 
+    def need_m3(self) -> np.ndarray:
+        """Need in m³ as a (hospitals × days) array: ``demand_multiplier * demand[h, t]``
+        with ``demand`` from :meth:`gross_demand_m3`, before on-site supply (the results'
+        ``need_m3``; docs/model.md, "Need and demand").
+
+        Examples
+        --------
+        >>> import pandas as pd, o2opt
+        >>> net = o2opt.from_frames(hospitals=pd.DataFrame(
+        ...     {"id": ["H1"], "lat": [33.3], "lon": [44.4], "demand_m3_day": [50.0],
+        ...      "onsite_m3_day": [20.0]}), model={"demand_multiplier": 1.5})
+        >>> net.need_m3(), net.net_demand_m3()
+        (array([[75.]]), array([[55.]]))
+        """
+        return self.scenario.demand_multiplier * self.gross_demand_m3()
+
     def net_demand_m3(self) -> np.ndarray:
-        """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array:
-        ``max(0, demand_multiplier * demand[h, t] - onsite_m3_day[h])`` with ``demand`` from
-        :meth:`gross_demand_m3`.
+        """Net demand ``d[h, t]`` in m³ as a (hospitals × days) array, the results'
+        ``demand_m3``: ``max(0, demand_multiplier * demand[h, t] - onsite_m3_day[h])``, the
+        :meth:`need_m3` less on-site supply.
         """
         onsite = self.hospitals["onsite_m3_day"].to_numpy(dtype=float)[:, None]
-        return np.maximum(0.0, self.scenario.demand_multiplier * self.gross_demand_m3() - onsite)
+        return np.maximum(0.0, self.need_m3() - onsite)
 
     def capacity_factor(self, kind: str) -> np.ndarray:
         """Available share of capacity per facility of ``kind`` ("producers", "stations"

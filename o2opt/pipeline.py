@@ -10,6 +10,7 @@ from typing import NotRequired, TypedDict
 
 import numpy as np
 
+from o2opt.fairness import log_warnings, not_logged
 from o2opt.geo import build_arcs
 from o2opt.marginal import Duals
 from o2opt.model.builder import LinearModel, build
@@ -77,12 +78,14 @@ def optimize(network: Network, *, solver: str | None = None, backend: str | None
                               "time_limit_s": time_limit_s, "mip_gap": mip_gap,
                               "threads": threads, "verbose": verbose, "decompose": decompose}
     line = progress_line(progress)
-    if line is None:
-        return _optimize(network, lm, build_s, options, None)
     try:
-        return _optimize(network, lm, build_s, options, line)
+        solution = _optimize(network, lm, build_s, options, line)
     finally:
-        line.close()
+        if line is not None:
+            line.close()
+    if solution.has_solution:
+        log_warnings(solution.warnings)  # hospitals or regions left with nothing
+    return solution
 
 
 def _optimize(network: Network, lm: LinearModel, build_s: float, options: _SolveOptions,
@@ -229,8 +232,9 @@ def _explain_shortfall(network: Network, lm: LinearModel, solver: str | None, ba
         scenario=network.scenario.replace(allow_unmet=True, min_service_share=0.0,
                                           region_min_service_share=0.0, objective="cost"),
         hospitals=network.hospitals.assign(min_service_share=np.nan), source="optimize")
-    relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s,
-                       progress=False)
+    with not_logged():  # this plan's shortage warnings are not the scenario's
+        relaxed = optimize(free, solver=solver, backend=backend, time_limit_s=time_limit_s,
+                           progress=False)
     if relaxed.has_solution:
         short = relaxed.service[relaxed.service["unmet_m3"] > 1e-6]
         if len(short):

@@ -83,8 +83,9 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
              boundaries: gpd.GeoDataFrame | None = None, short_names: int = 5) -> Axes:
     """Draw the solution on a map.
 
-    Hospitals are circles sized by demand; hospitals with unmet demand are red, scaled
-    by the unmet share. Deliveries are lines whose width grows with the volume carried;
+    Hospitals are circles sized by demand (net of on-site supply, ``service.csv``'s
+    ``demand_m3``); hospitals with unmet demand are red, scaled by the share of that demand
+    unmet. Deliveries are lines whose width grows with the volume carried;
     bulk supply to stations is dashed. Opened candidate sites are filled orange stars.
 
     Parameters
@@ -210,7 +211,7 @@ def plot_map(solution: SolutionLike, ax: Axes | None = None, *, title: str | Non
         s = solution.summary()
         title = f"{s['status']}: cost {s['objective'] or 0:,.0f}"
         if s["unmet_m3"] is not None:
-            title += f", unmet {s['unmet_m3']:,.0f} of {s['demand_m3']:,.0f} m³"
+            title += f", unmet {s['unmet_m3']:,.0f} of {s['demand_m3']:,.0f} m³ demand"
     ax.set_title(plain(title))
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")

@@ -181,10 +181,14 @@ def read_summary(result_folder: str | os.PathLike[str]) -> dict[str, Any]:
 #: What the keys of summary.json that the report reads hold (each may be null).
 _SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
     "status": str, "message": str, "scenario": str, "objective": (int, float),
-    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list}
+    "mip_gap": (int, float), "cost": dict, "seconds": dict, "opened": list,
+    **dict.fromkeys(("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3"),
+                    (int, float))}
 _SUMMARY_NAMES = {"status": "string", "message": "string", "scenario": "string",
                   "objective": "number", "mip_gap": "number", "cost": "object",
-                  "seconds": "object", "opened": "list"}
+                  "seconds": "object", "opened": "list",
+                  **dict.fromkeys(("need_m3", "onsite_m3", "demand_m3", "delivered_m3",
+                                   "unmet_m3"), "number")}
 
 
 def read_result(result_folder: str | os.PathLike[str], network: Network) -> ResultView:
@@ -230,12 +234,19 @@ def read_result(result_folder: str | os.PathLike[str], network: Network) -> Resu
 
 #: The columns of each result table that the report reads (docs/model.md, "Result files").
 RESULT_COLUMNS = {
-    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost"),
-    "bulk": ("producer", "station", "day", "m3", "km", "cost"),
-    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3"),
+    "deliveries": ("source", "hospital", "day", "cylinders", "m3", "km", "cost",
+                   "transport_cost", "filling_cost", "production_cost"),
+    "bulk": ("producer", "station", "day", "m3", "km", "cost", "transport_cost",
+             "production_cost"),
+    "service": ("hospital", "day", "demand_m3", "delivered_m3", "unmet_m3", "need_m3",
+                "onsite_m3"),
     "sites": ("candidate", "opened", "fixed_cost"),
     "utilization": ("facility", "kind", "day", "used", "capacity", "unit", "share"),
 }
+#: Columns added in version 0.x (``CHANGELOG.md``): a result folder written before them is
+#: still read (the charts take the need from the scenario), so they are checked only when there.
+ADDED_RESULT_COLUMNS = frozenset({"transport_cost", "filling_cost", "production_cost",
+                                  "need_m3", "onsite_m3"})
 
 
 def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
@@ -262,7 +273,9 @@ def _check_result_tables(folder: Path, tables: dict[str, pd.DataFrame],
         if name not in tables:
             raise ValueError(f"{file} is missing: the result folder is incomplete")
         table = tables[name]
-        lacking = [c for c in columns if c not in table.columns]
+        lacking = [c for c in columns
+                   if c not in table.columns and c not in ADDED_RESULT_COLUMNS]
+        columns = tuple(c for c in columns if c in table.columns)
         if lacking:
             raise ValueError(f"{file} lacks the column(s) {', '.join(lacking)}: it is not "
                              "the table o2opt solve wrote")
@@ -515,25 +528,29 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
         parts.append(_assumptions(net, assumptions))
         return _page(title, parts, credit)
 
+    parts.append(_warnings_box(solution))
     regions = charts.region_summary(solution)
-    need = float(regions["need_m3"].sum())
-    onsite = float(regions["onsite_m3"].sum())
-    delivered = float(regions["delivered_m3"].sum())
-    unmet = float(regions["unmet_m3"].sum())
+    # the headline states summary.json's figures (a result folder of an older o2opt has no
+    # need_m3 or onsite_m3: those come from the region table, which reads the same service)
+    need, onsite, demand, delivered, unmet = (
+        float(summary[k]) if summary.get(k) is not None else float(regions[k].sum())
+        for k in ("need_m3", "onsite_m3", "demand_m3", "delivered_m3", "unmet_m3"))
     short = int(regions["hospitals_short"].sum())
     cost = solution.cost
     spent = sum(v for k, v in cost.items() if k != "unmet_penalty")
     sites = _sites_table(solution)
     capex = (float(pd.to_numeric(sites["capex_usd"], errors="coerce").sum())
              if "capex_usd" in sites and len(sites) else None)
-    unmet_share = unmet / need if need > 0 else 0.0
+    unmet_share = unmet / demand if demand > 0 else 0.0
 
     cards = [
         _card(_n(need / days), f"m³ of oxygen needed {per}"),
+        _card(_n(onsite / days), f"m³ of that need from hospitals' own plants {per}"),
+        _card(_n(demand / days), f"m³ demand to supply {per} (need less own plants)"),
         _card(_n(delivered / days), f"m³ delivered in cylinders {per} "
-                                    f"({100 * delivered / need if need else 0:.1f} % of need)"),
-        _card(_n(onsite / days), f"m³ from hospitals' own plants {per}"),
-        _card(_n(unmet / days), f"m³ unmet {per} ({100 * unmet_share:.1f} % of need, "
+                                    f"({100 * delivered / demand if demand else 0:.1f} % of "
+                                    "demand)"),
+        _card(_n(unmet / days), f"m³ unmet {per} ({100 * unmet_share:.1f} % of demand, "
                                 f"{short} hospital{'s' if short != 1 else ''} short)",
               "bad" if unmet > 1e-6 else "good"),
         _card(str(len(sites)), "new plants opened"
@@ -545,7 +562,7 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     worst = worst[worst["unmet_m3"] > 1e-6]
     if len(worst):
         gaps = "; ".join(f"{_e(r.region)} {_n(r.unmet_m3 / days)} m³/day "
-                         f"({100 * r.unmet_share:.0f} %)" for r in _rows(worst))
+                         f"({100 * r.unmet_share:.0f} % of demand)" for r in _rows(worst))
         headline = f"<p>Largest gaps: {gaps}.</p>"
     else:
         headline = "<p>Every hospital's need is met on every day.</p>"
@@ -559,31 +576,33 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
     parts.append('<section id="map-section"><h2>Map</h2>' + _figure(
         figs["map"], "map", "Map of hospitals, producers, filling stations, new plants, "
         "deliveries and unmet demand",
-        "Hospitals are circles sized by need; red ones are left short. Blue lines are cylinder "
+        "Hospitals are circles sized by demand (need less own plants); red ones are left "
+        "short, darker the larger the share of demand unmet. Blue lines are cylinder "
         "deliveries (width: volume), dashed lines bulk supply to filling stations; orange "
         "stars are new plants (hollow: candidates not opened)." + boundary_note) + "</section>")
 
     rows, classes = [], []
     for r in _rows(regions):
         rows.append((_e(r.region), _n(r.hospitals), _n(r.need_m3 / days),
-                     _n(r.onsite_m3 / days), _n(r.delivered_m3 / days),
+                     _n(r.onsite_m3 / days), _n(r.demand_m3 / days), _n(r.delivered_m3 / days),
                      _n(r.unmet_m3 / days), f"{100 * r.unmet_share:.1f}",
                      _n(r.local_fill_m3 / days)))
         classes.append("short" if r.unmet_m3 > 1e-6 else "")
     rows.append(("<b>total</b>", _n(regions["hospitals"].sum()), _n(need / days),
-                 _n(onsite / days), _n(delivered / days), _n(unmet / days),
+                 _n(onsite / days), _n(demand / days), _n(delivered / days), _n(unmet / days),
                  f"{100 * unmet_share:.1f}", _n(regions["local_fill_m3"].sum() / days)))
     classes.append("")
     parts.append(
         '<section id="regions"><h2>Needs, supply and gap by region</h2>'
         + _figure(figs["gap"], "gap-chart", "Bar chart of need, supply and gap by region",
                   "Each bar is a region's need: grey from hospitals' own plants, blue "
-                  "delivered, red unmet. The black tick is the filling capacity located in the "
-                  "region (stations and opened new plants).")
+                  "delivered, red unmet; blue and red together are its demand (need less own "
+                  "plants), and the label the share of demand unmet. The black tick is the "
+                  "filling capacity located in the region (stations and opened new plants).")
         + _table(rows, ["region", "hospitals", f"need, m³ {per}", "own plants, m³",
-                        "delivered, m³", "unmet, m³", "unmet, %", "filling capacity in "
-                        "region, m³"], numeric=[False] + [True] * 7, table_id="region-table",
-                 row_class=classes)
+                        "demand, m³", "delivered, m³", "unmet, m³", "unmet, % of demand",
+                        "filling capacity in region, m³"], numeric=[False] + [True] * 8,
+                 table_id="region-table", row_class=classes)
         + "</section>")
 
     site_rows = []
@@ -611,12 +630,14 @@ def render_html(solution: charts.SolutionLike, *, title: str | None = None,
         parts.append(
             '<section id="daily"><h2>Unmet demand by day</h2>'
             + _figure(figs["daily"], "daily-chart", "Unmet demand per day by region",
-                      "Stacked areas: unmet demand by region; dashed line: national net "
-                      "demand (right axis).")
+                      "Stacked areas: unmet demand by region; dashed line: national demand "
+                      "(need less own plants, right axis).")
             + _figure(figs["heatmap"], "heatmap-chart", "Share of demand unmet by region "
                       "and day", "When and where supply runs short: the share of each "
-                      "region's net demand left unmet, by day.")
+                      "region's demand (need less own plants) left unmet, by day; over the "
+                      "horizon it is the region table's unmet, % of demand.")
             + _daily_table(solution) + "</section>")
+    parts.append(_capacity_value_section(solution))
     cost_rows = [(_e(charts.COST_LABELS.get(k, k)), _n(v), _n(v / days))
                  for k, v in cost.items()]
     cost_rows.append(("<b>objective</b>", _n(sum(cost.values())), _n(sum(cost.values()) / days)))
@@ -723,8 +744,8 @@ def _short_hospitals(solution: charts.SolutionLike, top: int, days: int) -> str:
     more = (f"<p class=\"note\">{len(per_h) - top} more hospitals are short.</p>"
             if len(per_h) > top else "")
     return ('<section id="hospitals"><h2>Hospitals left short</h2>'
-            + _table(rows, ["id", "name", "region", "net demand, m³/day", "unmet, m³/day",
-                            "unmet, %"], numeric=[False] * 3 + [True] * 3,
+            + _table(rows, ["id", "name", "region", "demand, m³/day", "unmet, m³/day",
+                            "unmet, % of demand"], numeric=[False] * 3 + [True] * 3,
                      table_id="hospital-table")
             + more + "</section>")
 
@@ -761,6 +782,62 @@ def _why_short(solution: charts.SolutionLike, top: int = 15) -> str:
             + note + "</section>")
 
 
+def _warnings_box(solution: charts.SolutionLike) -> str:
+    """A red box listing the shortage warnings (:func:`o2opt.fairness.shortage_warnings`):
+    hospitals and regions left with nothing or far below the average service; empty when
+    there are none."""
+    from o2opt.fairness import shortage_warnings
+
+    warnings = shortage_warnings(solution)
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{_e(w['message'])}</li>" for w in warnings)
+    suggestions = dict.fromkeys(w["suggestion"] for w in warnings if w["suggestion"])
+    advice = "".join(f"<p>{_e(s[:1].upper() + s[1:])}.</p>" for s in suggestions)
+    return ('<section id="warnings" role="alert" style="background:#fff3f2;border:2px solid '
+            '#b3261e;border-radius:8px;padding:4px 16px;margin:12px 0">'
+            '<h2 style="border:0;margin:10px 0 4px;color:#b3261e">Warning: hospitals or '
+            f"regions left with little or no oxygen</h2><ul>{items}</ul>{advice}"
+            '<p class="note">Service share: the part of a hospital\'s or region\'s demand '
+            "(need less own plants) met over the horizon; \"far below\" is less than half the "
+            "overall share.</p>"
+            "</section>")
+
+
+def _capacity_value_section(solution: charts.SolutionLike, top: int = 10) -> str:
+    """"Where extra capacity is worth most": the ``top`` facilities by marginal value summed
+    over the horizon (:func:`o2opt.marginal.capacity_value`), or how to get the values."""
+    from o2opt.marginal import NO_MARGINAL_VALUES, capacity_value
+
+    head = '<section id="capacity-value"><h2>Where extra capacity is worth most</h2>'
+    util = getattr(solution, "utilization", None)
+    if util is None or "marginal_value" not in util:
+        why = NO_MARGINAL_VALUES[:1].upper() + NO_MARGINAL_VALUES[1:]
+        return head + f"<p>{_e(why)}.</p></section>"
+    table = capacity_value(util, top)
+    if not len(table):
+        return head + ("<p>No capacity limits the plan: one more unit of any facility's "
+                       "capacity would not lower the cost.</p></section>")
+    money = solution.network.scenario.currency or "money"
+    days = solution.network.scenario.horizon_days
+    per = {"cylinders": "cylinder/day", "m3": "m³/day"}
+    rows = [(_e(r.facility), _e(r.kind), _e(f"{money} per {per.get(str(r.unit), r.unit)}"),
+             _n(r.days_binding), _n(r.max_marginal_value, 2), _n(r.marginal_value, 2))
+            for r in _rows(table)]
+    horizon = "the day" if days == 1 else f"every one of the {days} days"
+    return (head + "<p>What one more unit of daily capacity would save, from the marginal "
+            "values of the plan (the duals of its linear program): per extra cylinder/day "
+            "of a filling station, per extra m³/day of a producer or new plant, on "
+            f"{horizon} of the horizon. Where demand is left unmet, most of a value is the "
+            "unmet penalty avoided (a modelling weight, not money spent). Valid for small "
+            "changes; a larger one can change which limit binds.</p>"
+            + _table(rows, ["facility", "kind", "unit", "days at capacity",
+                            "largest value on a day", "value over the horizon"],
+                     numeric=[False, False, False, True, True, True],
+                     table_id="capacity-value-table")
+            + "</section>")
+
+
 def _daily_table(solution: charts.SolutionLike) -> str:
     daily = charts.daily_by_region(solution)
     by_day = daily.groupby("day")[["demand_m3", "unmet_m3"]].sum()
@@ -774,7 +851,7 @@ def _daily_table(solution: charts.SolutionLike) -> str:
     return (f"<p>Supply first runs short on day {int(short.index.min())} and last on day "
             f"{int(short.index.max())}; the worst day is day {peak} with "
             f"{_n(by_day.at[peak, 'unmet_m3'])} m³ unmet of {_n(by_day.at[peak, 'demand_m3'])}"
-            f" m³, mostly in {names}.</p>")
+            f" m³ demand, mostly in {names}.</p>")
 
 
 def _assumptions(net: Network, extra: Mapping[str, object] | None) -> str:

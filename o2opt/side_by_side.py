@@ -46,15 +46,16 @@ def compare_table(solutions: Sequence[charts.SolutionLike], labels: Sequence[str
         col: dict[str, Any] = {"status": sol.status}
         if sol.has_solution:
             reg = charts.region_summary(sol)
-            need = float(reg["need_m3"].sum())
+            demand = float(reg["demand_m3"].sum())
             unmet = float(reg["unmet_m3"].sum())
             cost = sol.cost
             col.update({
-                "need, m³/day": need / days,
+                "need, m³/day": float(reg["need_m3"].sum()) / days,
                 "on-site plants, m³/day": float(reg["onsite_m3"].sum()) / days,
+                "demand, m³/day": demand / days,
                 "delivered, m³/day": float(reg["delivered_m3"].sum()) / days,
                 "unmet, m³/day": unmet / days,
-                "unmet, % of need": 100 * unmet / need if need > 0 else 0.0,
+                "unmet, % of demand": 100 * unmet / demand if demand > 0 else 0.0,
                 "hospitals short": int(reg["hospitals_short"].sum()),
                 "new plants opened": ", ".join(map(str, s.get("opened") or [])) or "none",
                 "spending per day": sum(v for k, v in cost.items()
@@ -157,7 +158,7 @@ def compare_html(solutions: Sequence[charts.SolutionLike], labels: Sequence[str]
         if sol.has_solution:
             unmet = float(col["unmet, m³/day"])
             cards.append(_card(_n(unmet), f"{_e(label)}: m³ unmet per day "
-                               f"({float(col['unmet, % of need']):.1f} % of need, "
+                               f"({float(col['unmet, % of demand']):.1f} % of demand, "
                                f"{int(col['hospitals short'])} hospitals short)",
                                "bad" if unmet > 1e-6 else "good"))
         else:

@@ -32,12 +32,17 @@ if TYPE_CHECKING:
 
     from o2opt.explain import Explanation
 
-__all__ = ["COST_PARTS", "Solution", "check_result_folder"]
+__all__ = ["COST_PARTS", "FLOW_COST_PARTS", "Solution", "check_result_folder"]
 
 log = logging.getLogger(__name__)
 
 #: The parts of the objective, in the order summary.json lists them.
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
+#: The parts of each flow table's ``cost``, written as ``{part}_cost`` columns after it
+#: (they add up to ``cost``; the names are those of :data:`COST_PARTS`).
+FLOW_COST_PARTS = {"deliveries": ("transport", "filling", "production"),
+                   "bulk": ("transport", "production"),
+                   "tankers": ("transport", "production")}
 _TINY = 1e-9
 #: Files :meth:`Solution.to_folder` writes when asked (``o2opt solve --compare``).
 _EXTRA_FILES = ("comparison.csv", "comparison.json")
@@ -71,7 +76,7 @@ class Solution:
     >>> abs(sum(sol.cost.values()) - sol.objective) <= 1e-6 * sol.objective
     True
     >>> list(sol.service.columns)
-    ['hospital', 'day', 'demand_m3', 'delivered_m3', 'unmet_m3']
+    ['hospital', 'day', 'demand_m3', 'delivered_m3', 'unmet_m3', 'need_m3', 'onsite_m3']
     """
 
     def __init__(self, network: Network, model: LinearModel, result: SolveResult,
@@ -142,7 +147,9 @@ class Solution:
 
     @cached_property
     def deliveries(self) -> pd.DataFrame:
-        """Cylinder deliveries: source, hospital, day, cylinders, m3, km, cost."""
+        """Cylinder deliveries: source, hospital, day, cylinders, m3, km, cost, and the
+        parts of ``cost``: ``transport_cost``, ``filling_cost`` (at a station) and
+        ``production_cost`` (the gas of a new plant), in the :attr:`cost` parts' words."""
         lm, n = self.model, self._block("n")
         used = np.flatnonzero(n > _TINY)
         arcs = lm.arcs.cylinder.iloc[lm.n_arc[used]]
@@ -152,11 +159,13 @@ class Solution:
             "day": lm.n_day[used], "cylinders": n[used],
             "m3": n[used] * self.network.scenario.cylinder_m3, "km": arcs["km"].to_numpy(),
             "cost": lm.cost[col] * n[used],
+            **self._cost_parts(col, n[used], FLOW_COST_PARTS["deliveries"]),
         })
 
     @cached_property
     def bulk(self) -> pd.DataFrame:
-        """Bulk flows from producers to stations: producer, station, day, m3, km, cost."""
+        """Bulk flows from producers to stations: producer, station, day, m3, km, cost, and
+        the parts of ``cost``: ``transport_cost`` and ``production_cost``."""
         lm, q = self.model, self._block("q")
         used = np.flatnonzero(q > _TINY)
         arcs = lm.arcs.bulk.iloc[lm.q_arc[used]]
@@ -165,15 +174,22 @@ class Solution:
             "producer": arcs["producer"].to_numpy(), "station": arcs["station"].to_numpy(),
             "day": lm.q_day[used], "m3": q[used], "km": arcs["km"].to_numpy(),
             "cost": lm.cost[col] * q[used],
+            **self._cost_parts(col, q[used], FLOW_COST_PARTS["bulk"]),
         })
+
+    def _cost_parts(self, col: np.ndarray, amount: np.ndarray,
+                    kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """``{kind}_cost`` columns: each part of the cost of columns ``col`` at ``amount``."""
+        return {f"{k}_cost": self.model.parts[k][col] * amount for k in kinds}
 
     @cached_property
     def service(self) -> pd.DataFrame:
-        """Per hospital and day: net demand_m3, delivered_m3 and unmet_m3."""
+        """Per hospital and day: ``demand_m3`` (net of on-site supply), ``delivered_m3`` and
+        ``unmet_m3``, then ``need_m3`` (the demand × ``demand_multiplier``, before on-site
+        supply) and ``onsite_m3`` (the part of the need the hospital's own plant covers:
+        ``need_m3 - demand_m3``)."""
         lm, n = self.model, self._block("n")
-        d = lm.net_demand_m3
-        if self._has("o"):  # an on-site plant chosen at a hospital lowers its net demand
-            d = np.maximum(0.0, d - self._option_extra("hospitals")[:, None])
+        d = self._demand_m3()
         n_h, n_days = d.shape
         flat = np.zeros(n_h * n_days)
         hosp = lm.arcs.cylinder["hospital_pos"].to_numpy()[lm.n_arc]
@@ -196,6 +212,9 @@ class Solution:
             "hospital": np.repeat(ids, n_days), "day": np.tile(np.arange(n_days), n_h),
             "demand_m3": d.ravel(), "delivered_m3": delivered.ravel(), "unmet_m3": unmet.ravel(),
         })
+        need = self._need_m3()
+        table["need_m3"] = need.ravel()
+        table["onsite_m3"] = np.maximum(0.0, need - d).ravel()
         if stock is not None:
             table["stock_m3"] = stock.ravel()
             safety = self.network.hospitals["safety_stock_m3"].to_numpy(float)[:, None]
@@ -210,6 +229,18 @@ class Solution:
             table["marginal_cost_m3"] = rate.ravel()
         return table
 
+    def _need_m3(self) -> np.ndarray:
+        """Need (hospitals × days): ``demand_multiplier`` × demand, before on-site supply."""
+        return self.network.need_m3()
+
+    def _demand_m3(self) -> np.ndarray:
+        """Net demand (hospitals × days): the need less on-site supply, including the
+        on-site plant of a hospital option chosen (known only with a plan)."""
+        d = self.model.net_demand_m3
+        if self._has("o") and self.has_solution:
+            d = np.maximum(0.0, d - self._option_extra("hospitals")[:, None])
+        return d
+
     def _has(self, block: str) -> bool:
         cols = self.model.blocks.get(block)
         return cols is not None and cols.stop > cols.start
@@ -217,10 +248,11 @@ class Solution:
     @cached_property
     def tankers(self) -> pd.DataFrame:
         """Tanker extension: liquid oxygen shipped to hospital tanks: producer, hospital,
-        day, m3 (gas), km, cost."""
+        day, m3 (gas), km, cost, and its parts ``transport_cost`` and ``production_cost``."""
         lm = self.model
         if not self._has("b"):
-            return pd.DataFrame(columns=["producer", "hospital", "day", "m3", "km", "cost"])
+            return pd.DataFrame(columns=["producer", "hospital", "day", "m3", "km", "cost",
+                                         *(f"{k}_cost" for k in FLOW_COST_PARTS["tankers"])])
         b = self._block("b")
         used = np.flatnonzero(b > _TINY)
         idx = lm.index
@@ -230,6 +262,7 @@ class Solution:
             "hospital": self.network.hospitals["id"].to_numpy()[idx["b_hospital"][used]],
             "day": idx["b_day"][used], "m3": b[used], "km": idx["b_km"][used],
             "cost": lm.cost[col] * b[used],
+            **self._cost_parts(col, b[used], FLOW_COST_PARTS["tankers"]),
         })
 
     def _stock_m3(self) -> np.ndarray | None:
@@ -347,6 +380,23 @@ class Solution:
             out["marginal_value"] = value
         return out
 
+    def capacity_value(self, top: int | None = 10) -> pd.DataFrame:
+        """Where extra capacity is worth most: the ``top`` facilities by
+        :attr:`utilization`'s ``marginal_value`` summed over the horizon (money per extra
+        cylinder/day of a station's ``fill_capacity_cyl_day``, per m³/day of a producer's
+        or candidate's ``capacity_m3_day``), with the days each is used at capacity. See
+        :func:`o2opt.marginal.capacity_value`.
+
+        Raises
+        ------
+        ValueError
+            No marginal values: a model with integer variables needs ``[model]
+            marginal_values = true``.
+        """
+        from o2opt.marginal import capacity_value
+
+        return capacity_value(self.utilization, top)
+
     def _stage_one_weight(self) -> float:
         """d(stage-2 objective) / d(stage-1 optimum U*): the dual of the row that holds
         U* + 1e-7 max(1, U*), times that bound's rate with U*."""
@@ -354,6 +404,15 @@ class Solution:
         row = self.model.row_blocks["lexicographic"]
         best = float(self.stages.get("weighted_unmet_m3") or 0.0)
         return float(self.duals.row[row][0]) * (1.0 + (1e-7 if best > 1.0 else 0.0))
+
+    @cached_property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Shortage warnings: hospitals and regions left with nothing or far below the
+        average service (:func:`o2opt.fairness.shortage_warnings`; empty when every need
+        is met). ``summary.json`` holds them under ``warnings``."""
+        from o2opt.fairness import shortage_warnings
+
+        return shortage_warnings(self)
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict[str, Any]:
@@ -369,6 +428,8 @@ class Solution:
             "cost": self.cost if self.has_solution else dict.fromkeys(COST_PARTS),
             "demand_m3": float(self.service["demand_m3"].sum() if self._has("o")
                                and self.has_solution else lm.net_demand_m3.sum()),
+            "need_m3": float(self._need_m3().sum()),
+            "onsite_m3": float(np.maximum(0.0, self._need_m3() - self._demand_m3()).sum()),
             "delivered_m3": None,
             "unmet_m3": None,
             "opened": [],
@@ -379,6 +440,7 @@ class Solution:
             "message": self.message,
             "horizon_days": self.network.scenario.horizon_days,
             "o2opt_version": __version__,
+            "warnings": self.warnings if self.has_solution else [],
         }
         if self.stages:
             out["stages"] = self.stages
@@ -387,8 +449,8 @@ class Solution:
         if self.lp_relaxation_objective is not None:
             out["lp_relaxation_objective"] = self.lp_relaxation_objective
         if self.has_solution:
-            out["delivered_m3"] = float(self.service["delivered_m3"].sum())
-            out["unmet_m3"] = float(self.service["unmet_m3"].sum())
+            for key in ("need_m3", "onsite_m3", "delivered_m3", "unmet_m3"):
+                out[key] = float(self.service[key].sum())
             sites = self.sites
             if "kind" in sites:
                 site = sites["kind"] != "option"

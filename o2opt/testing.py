@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from o2opt.network import Network
-from o2opt.solution import Solution
+from o2opt.solution import FLOW_COST_PARTS, Solution
 
 __all__ = ["assert_costs_consistent", "assert_network_equal", "assert_solution_feasible"]
 
@@ -163,7 +163,9 @@ def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:
     """Assert the cost parts add up to the objective and the flow tables price the plan.
 
     The ``cost`` columns of deliveries, bulk and tankers, truck-trip costs, the penalty
-    and the fixed costs must add up to the objective.
+    and the fixed costs must add up to the objective; each table's ``*_cost`` columns to
+    its ``cost``, and summed over the tables (truck trips in ``transport``) to the
+    ``transport``, ``production`` and ``filling`` parts of :attr:`Solution.cost`.
     """
     if not solution.has_solution:
         _fail(f"no solution to check (status {solution.status!r})")
@@ -175,11 +177,29 @@ def assert_costs_consistent(solution: Solution, rtol: float = 1e-9) -> None:
     flows = (solution.deliveries["cost"].sum() + solution.bulk["cost"].sum()
              + solution.tankers["cost"].sum())
     trips = solution.model.blocks.get("k")
+    trip_cost = 0.0
     if trips is not None and trips.stop > trips.start:  # truck-km cost of truck trips
-        flows += float(solution.model.cost[trips] @ solution._block("k"))
+        trip_cost = float(solution.model.cost[trips] @ solution._block("k"))
+        flows += trip_cost
     priced = flows + solution.cost["unmet_penalty"] + solution.cost["fixed"]
     if not math.isclose(priced, obj, rel_tol=1e-7, abs_tol=1e-6):
         _fail(f"flow costs + penalty + fixed = {priced!r}, objective is {obj!r}")
+    parts = {"transport": trip_cost, "production": 0.0, "filling": 0.0}
+    for name, kinds in FLOW_COST_PARTS.items():
+        table = getattr(solution, name)
+        columns = [f"{k}_cost" for k in kinds]
+        summed = table[columns].sum(axis=1).to_numpy(float)
+        bad = ~np.isclose(summed, table["cost"].to_numpy(float), rtol=1e-9, atol=1e-9)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            _fail(f"{name}: {' + '.join(columns)} = {summed[i]!r} in row {i}, "
+                  f"cost is {table['cost'].iloc[i]!r}")
+        for k in kinds:
+            parts[k] += float(table[f"{k}_cost"].sum())
+    for k, value in parts.items():
+        if not math.isclose(value, solution.cost[k], rel_tol=1e-7, abs_tol=1e-6):
+            _fail(f"the flow tables' {k}_cost add up to {value!r}, cost[{k!r}] is "
+                  f"{solution.cost[k]!r}")
 
 
 def assert_network_equal(left: Network, right: Network) -> None:

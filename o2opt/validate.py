@@ -211,9 +211,12 @@ def _where(raw: RawInput, table: str, frame: pd.DataFrame, i: int) -> str:
 
 
 def _as_id(value: Any) -> str:
-    """A value as stripped text: '' when missing, '7' for 7 or 7.0, else ``str(value)``."""
+    """A value as stripped text: '' when missing, '7' for 7 or 7.0, bytes decoded as UTF-8
+    (``b'H1'`` is ``'H1'``, not ``"b'H1'"``), else ``str(value)``."""
     if isinstance(value, str):
         return value.strip()
+    if isinstance(value, bytes | bytearray | np.bytes_):
+        return bytes(value).decode("utf-8", errors="backslashreplace").strip()
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float | np.floating):

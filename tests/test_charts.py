@@ -35,7 +35,7 @@ def test_region_summary_adds_up(demo):
     assert t["hospitals"].sum() == len(demo.network.hospitals)
     assert t["delivered_m3"].sum() == pytest.approx(s["delivered_m3"])
     assert t["unmet_m3"].sum() == pytest.approx(s["unmet_m3"])
-    # need = gross demand: on-site plants + delivered + unmet
+    # need (demand × multiplier, before on-site plants) = on-site plants + delivered + unmet
     gross = demo.network.hospitals["demand_m3_day"].sum()
     assert t["need_m3"].sum() == pytest.approx(gross)
     assert (t["need_m3"] - t["onsite_m3"] - t["delivered_m3"] - t["unmet_m3"]).abs().max() < 1e-6

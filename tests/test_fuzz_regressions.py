@@ -10,7 +10,7 @@ import pytest
 
 import o2opt
 from o2opt import cli
-from o2opt.report import RESULT_COLUMNS
+from o2opt.report import ADDED_RESULT_COLUMNS, RESULT_COLUMNS
 
 
 def _hospitals(**columns) -> pd.DataFrame:
@@ -84,7 +84,8 @@ def _damage(out: Path, tmp_path: Path, name: str, how: str) -> Path:
     else:
         table = pd.read_csv(file, dtype=str, keep_default_na=False)
         if how == "column_dropped":
-            table = table.drop(columns=table.columns[-1])
+            required = [c for c in table.columns if c not in ADDED_RESULT_COLUMNS]
+            table = table.drop(columns=required[-1])
         else:  # "bad_cell:COLUMN=VALUE"
             column, value = how.split(":", 1)[1].split("=", 1)
             table.loc[0, column] = value
@@ -133,3 +134,21 @@ def test_report_on_a_damaged_result_cell_exits_2_naming_file_column_and_line(
     else:
         assert f"{name}.csv, column {column}, line 2: unexpected value" in err
     assert not html.exists()
+
+
+def test_report_reads_a_result_folder_from_before_need_and_cost_parts(solved, tmp_path):
+    """A folder written before ``need_m3``, ``onsite_m3`` and the cost parts is still
+    reported (the need comes from the scenario), not refused."""
+    scenario, out = solved
+    result = tmp_path / "old"
+    result.mkdir()
+    for p in out.iterdir():
+        (result / p.name).write_bytes(p.read_bytes())
+    for name in ("service", "deliveries", "bulk"):
+        table = pd.read_csv(result / f"{name}.csv", dtype=str, keep_default_na=False)
+        table.drop(columns=[c for c in table.columns if c in ADDED_RESULT_COLUMNS]
+                   ).to_csv(result / f"{name}.csv", index=False)
+    html = tmp_path / "report.html"
+    assert cli.main(["report", str(result), "--html", str(html),
+                     "--scenario", str(scenario)]) == 0
+    assert "need" in html.read_text("utf-8")

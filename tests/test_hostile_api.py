@@ -412,3 +412,18 @@ def test_sweep_grid_threads_beyond_the_limit_exits_2(tmp_path):
     proc = run("sweep", str(folder), "--out", str(out), "--grid", "threads=1,100000")
     assert_refused(proc, "threads", "<= 256")
     assert not out.exists()
+
+
+def test_byte_string_ids_are_decoded_not_quoted():
+    """Ids read as bytes (from HDF5 or some database drivers) are the same ids as text."""
+    raw = hospitals(id=[b"H1", "H2"])
+    raw_stations = pd.DataFrame({"id": [b"S1"], "lat": [33.35], "lon": [44.45],
+                                 "fill_capacity_cyl_day": [100.0]})
+    producers = pd.DataFrame({"id": [np.bytes_(b"P1")], "lat": [33.5], "lon": [44.5],
+                              "capacity_m3_day": [1000.0]})
+    net = o2opt.from_frames(raw, stations=raw_stations, producers=producers)
+    assert net.hospitals["id"].tolist() == ["H1", "H2"]
+    assert net.stations["id"].tolist() == ["S1"]
+    assert net.producers["id"].tolist() == ["P1"]
+    served = o2opt.optimize(net).service
+    assert set(served["hospital"]) == {"H1", "H2"}

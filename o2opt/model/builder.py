@@ -2,11 +2,24 @@ r"""Build the canonical model of docs/model.md as a sparse :class:`LinearModel`.
 
 Every block of variables and constraints is made with numpy from the arc tables, so the
 cost of building grows with the number of non-zeros, not with Python loops over them.
-:func:`build` lays out the columns, then the rows, block by block; each extension lives in
-its own module (:mod:`~o2opt.model.sourcing`, :mod:`~o2opt.model.storage`,
-:mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.tankers`, :mod:`~o2opt.model.fleet`,
-:mod:`~o2opt.model.equity`) and adds
-nothing unless its input switches it on.
+:func:`build` runs :data:`COLUMN_STEPS`, then :data:`ROW_STEPS`; each extension lives in
+its own module (:mod:`~o2opt.model.investment`, :mod:`~o2opt.model.sourcing`,
+:mod:`~o2opt.model.storage`, :mod:`~o2opt.model.trucks`, :mod:`~o2opt.model.tankers`,
+:mod:`~o2opt.model.fleet`, :mod:`~o2opt.model.equity`) and adds nothing unless its input
+switches it on. Each step records what it built as a block (:mod:`o2opt.model.blocks`): a
+frozen dataclass with its column and row blocks, its typed index arrays, whether it
+couples days and the day of each of its columns; the steps read each other's blocks by
+type (``ctx.get(Bulk).q_p``), and :func:`o2opt.decompose.split_days` cuts the model into
+days only when no built block couples days.
+
+How to add a block (``docs/architecture.md`` has the details): in a new module, declare a
+frozen dataclass deriving from :class:`~o2opt.model.blocks.Block` (``name``, ``columns``,
+``row_names``, ``couples_days``, a field per column block, typed index arrays,
+``column_day()``); write ``add_columns(ctx)`` (``ctx.columns.add(...)``, then
+``ctx.put(block)``) and ``add_rows(ctx)`` (``ctx.get(OtherBlock)``, ``ctx.rows.add(...)``);
+add the two functions to :data:`COLUMN_STEPS` and :data:`ROW_STEPS`; test the block by
+hand and, if it does not couple days, day by day against whole. A column or row block
+that belongs to no block makes :func:`build` fail.
 
 Canonical formulation (sets, data and variables as in ``docs/model.md``):
 
@@ -37,17 +50,23 @@ exist only for arcs and days with positive net demand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 
 from o2opt.geo import Arcs, build_arcs
 from o2opt.model import equity, fleet, investment, sourcing, storage, tankers, trucks
+from o2opt.model.blocks import Block, Bulk, Cover, Cylinders, IndexView, Limits, Sites, Unmet
 from o2opt.model.matrix import Columns, LinearModel, Rows
 from o2opt.network import Network, Scenario
 
-__all__ = ["LinearModel", "build"]
+__all__ = ["COLUMN_STEPS", "ROW_STEPS", "Context", "LinearModel", "build"]
+
+B = TypeVar("B", bound=Block)
 
 _EPS = 1e-9
 #: ``shortage_sharing = "even"``: each segment is this share of the net demand, and its
@@ -59,7 +78,7 @@ SEGMENT_WEIGHTS = np.array([1.0, 2.0, 4.0, 8.0])
 @dataclass(eq=False)
 class Context:
     """What the steps of :func:`build` share: the data, the cylinder-column index, the
-    column and row collectors, and the columns of each block (``col``)."""
+    column and row collectors, and the blocks built so far (:meth:`put`, :meth:`get`)."""
 
     network: Network
     arcs: Arcs
@@ -71,8 +90,47 @@ class Context:
     n_f: np.ndarray
     columns: Columns = field(default_factory=Columns)
     rows: Rows = field(default_factory=Rows)
-    col: dict[str, np.ndarray] = field(default_factory=dict)
-    index: dict[str, np.ndarray] = field(default_factory=dict)
+    blocks: dict[type[Block], Block] = field(default_factory=dict)
+
+    def put(self, block: B) -> B:
+        """Record ``block`` (replacing the block of the same type: a row step gives the
+        block its row index arrays with :func:`dataclasses.replace`)."""
+        self.blocks[type(block)] = block
+        return block
+
+    def get(self, kind: type[B]) -> B:
+        """The block of type ``kind`` (KeyError when its step has not run)."""
+        block = self.blocks[kind]
+        assert isinstance(block, kind)
+        return block
+
+    def find(self, kind: type[B]) -> B | None:
+        """The block of type ``kind``, or ``None`` when it was not built."""
+        block = self.blocks.get(kind)
+        return block if isinstance(block, kind) else None
+
+    def finish(self) -> tuple[Block, ...]:
+        """Every block with its column and row ranges, in step order; checks that each
+        column and row block belongs to exactly one block and that a block's own column
+        and row blocks lie next to each other."""
+        out: list[Block] = []
+        seen_cols = seen_rows = 0
+        keys: set[str] = set()
+        for block in self.blocks.values():
+            cols = _span(self.columns.blocks, block.columns, block)
+            rows = _span(self.rows.blocks, block.row_names, block)
+            seen_cols += cols.stop - cols.start
+            seen_rows += rows.stop - rows.start
+            mine = set(block.index())
+            if mine & keys:
+                raise RuntimeError(f"index arrays {sorted(mine & keys)} of block "
+                                   f"{block.name!r} are also another block's")
+            keys |= mine
+            out.append(replace(block, cols=cols, rows=rows))
+        if seen_cols != self.columns.count or seen_rows != self.rows.count:
+            raise RuntimeError("a column or row block belongs to no block: declare it in "
+                               "a Block's columns or row_names")
+        return tuple(out)
 
     @property
     def sc(self) -> Scenario:
@@ -133,39 +191,42 @@ def build(network: Network, arcs: Arcs | None = None) -> LinearModel:
     ctx = Context(network, arcs, d, active, n_arc.astype(np.int64, copy=False),
                   n_day.astype(np.int64, copy=False), arc_h[n_arc],
                   arcs.cylinder["source_pos"].to_numpy()[n_arc])
-
-    _cylinder_columns(ctx)
-    _bulk_columns(ctx)
-    _unmet_columns(ctx)
-    _site_columns(ctx)
-    investment.add_columns(ctx)
-    sourcing.add_columns(ctx)
-    storage.add_columns(ctx)
-    trucks.add_columns(ctx)
-    tankers.add_columns(ctx)
-
-    _demand_rows(ctx)
-    _station_rows(ctx)
-    _producer_rows(ctx)
-    _candidate_rows(ctx)
-    investment.add_rows(ctx)
-    storage.add_rows(ctx)
-    tankers.add_rows(ctx)
-    fleet.add_rows(ctx)
-    trucks.add_rows(ctx)
-    sourcing.add_rows(ctx)
-    equity.add_rows(ctx)
-    _site_limit_rows(ctx)
-    _capacity_cover_rows(ctx)
-    investment.add_cover_rows(ctx)
+    for step in (*COLUMN_STEPS, *ROW_STEPS):
+        _current(step)(ctx)
+    blocks = ctx.finish()
 
     cols, rows = ctx.columns.arrays(), ctx.rows.arrays()
+    bulk, unmet = ctx.get(Bulk), ctx.get(Unmet)
     return LinearModel(
         network=network, arcs=arcs, net_demand_m3=d, **cols, **rows,
-        n_arc=ctx.n_arc, n_day=ctx.n_day, q_arc=ctx.index["q_arc"], q_day=ctx.index["q_day"],
-        u_hospital=ctx.index["u_h"], u_day=ctx.index["u_day"],
-        y_candidate=ctx.index["y_cand"], z_arc=ctx.index["z_arc"], index=ctx.index,
+        n_arc=ctx.n_arc, n_day=ctx.n_day, q_arc=bulk.q_arc, q_day=bulk.q_day,
+        u_hospital=unmet.u_h, u_day=unmet.u_day, y_candidate=ctx.get(Sites).y_cand,
+        z_arc=ctx.get(sourcing.SingleSource).z_arc,
+        index=IndexView(blocks),
+        model_blocks=blocks,
     )
+
+
+def _current(step: Callable[[Context], None]) -> Callable[[Context], None]:
+    """``step`` as its module now names it: a step replaced in its module (a test's
+    ``monkeypatch.setattr(o2opt.model.investment, "add_cover_rows", ...)``) is run instead."""
+    module = sys.modules.get(step.__module__)
+    current = getattr(module, step.__qualname__, step) if "." not in step.__qualname__ \
+        else step
+    return current if callable(current) else step
+
+
+def _span(ranges: dict[str, slice], names: tuple[str, ...], block: Block) -> slice:
+    """The range of ``block``'s column or row blocks ``names`` (those added)."""
+    mine = [ranges[name] for name in names
+            if name in ranges and ranges[name].stop > ranges[name].start]
+    if not mine:
+        return slice(0, 0)
+    start, stop = min(r.start for r in mine), max(r.stop for r in mine)
+    if sum(r.stop - r.start for r in mine) != stop - start:
+        raise RuntimeError(f"the blocks {list(names)} of block {block.name!r} are not "
+                           "next to each other")
+    return slice(start, stop)
 
 
 def dense_unique(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -214,12 +275,13 @@ def _cylinder_columns(ctx: Context) -> None:
                                 np.zeros(len(cand))])
     prod_cost = np.concatenate([np.zeros(ctx.n_stations),
                                 cyl_m3 * cand["cost_per_m3"].to_numpy(float)])
-    ctx.index["n_upper"] = np.minimum(cover, own, out=cover)
-    ctx.col["n"] = ctx.columns.add(
-        "n", len(ctx.n_arc), upper=ctx.index["n_upper"], integer=sc.integer_cylinders,
+    n_upper = np.minimum(cover, own, out=cover)
+    n = ctx.columns.add(
+        "n", len(ctx.n_arc), upper=n_upper, integer=sc.integer_cylinders,
         transport=ctx.arcs.cylinder["transport_per_cyl"].to_numpy()[ctx.n_arc],
         filling=fill_cost[ctx.n_f] if fill_cost.any() else 0.0,
         production=prod_cost[ctx.n_f] if prod_cost.any() else 0.0)
+    ctx.put(Cylinders(n, ctx.n_arc, ctx.n_day, ctx.n_h, ctx.n_f, n_upper))
 
 
 def _bulk_columns(ctx: Context) -> None:
@@ -239,13 +301,12 @@ def _bulk_columns(ctx: Context) -> None:
     q_arc = by_station[np.repeat(np.cumsum(count)[st_s] - per_row, per_row) + within]
     q_arc = q_arc.astype(np.int64, copy=False)
     q_p = bulk["producer_pos"].to_numpy()[q_arc].astype(np.int64)
-    ctx.index.update(q_arc=q_arc, q_day=st_t[q_row].astype(np.int64), q_p=q_p,
-                     q_station_row=q_row, st_s=st_s, st_t=st_t,
-                     st_row_of_n=st_row_of_n.astype(np.int64))
     p_cost = ctx.network.producers["cost_per_m3"].to_numpy(float)
-    ctx.col["q"] = ctx.columns.add("q", len(q_arc),
-                                   transport=bulk["transport_per_m3"].to_numpy()[q_arc],
-                                   production=p_cost[q_p])
+    q = ctx.columns.add("q", len(q_arc), transport=bulk["transport_per_m3"].to_numpy()[q_arc],
+                        production=p_cost[q_p])
+    ctx.put(Bulk(q, q_arc=q_arc, q_day=st_t[q_row].astype(np.int64), q_p=q_p,
+                 q_station_row=q_row, st_s=st_s, st_t=st_t,
+                 st_row_of_n=st_row_of_n.astype(np.int64)))
 
 
 def _unmet_columns(ctx: Context) -> None:
@@ -268,10 +329,9 @@ def _unmet_columns(ctx: Context) -> None:
         penalty = (penalty[:, None] * SEGMENT_WEIGHTS).ravel()
     else:
         rate = open_share
-    ctx.index.update(u_h=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
-                     u_upper_rate=rate)  # d(upper) / d(net demand), per column
-    ctx.col["u"] = ctx.columns.add("u", len(u_h), upper=rate * ctx.d[u_h, u_day],
-                                   unmet_penalty=penalty)
+    u = ctx.columns.add("u", len(u_h), upper=rate * ctx.d[u_h, u_day], unmet_penalty=penalty)
+    ctx.put(Unmet(u, u_h=u_h.astype(np.int64), u_day=u_day.astype(np.int64),
+                  u_upper_rate=rate))
 
 
 def _site_columns(ctx: Context) -> None:
@@ -288,12 +348,11 @@ def _site_columns(ctx: Context) -> None:
         lower, upper = investment.decision_bounds(cands, y_cand)
     else:
         lower, upper = 0.0, 1.0
-    ctx.index["y_cand"] = y_cand
-    ctx.col["y"] = ctx.columns.add("y", len(y_cand), lower=lower, upper=upper, integer=True,
-                                   fixed=fixed[y_cand])
+    y = ctx.columns.add("y", len(y_cand), lower=lower, upper=upper, integer=True,
+                        fixed=fixed[y_cand])
     y_of_cand = np.full(len(cands), -1, dtype=np.int64)
-    y_of_cand[y_cand] = ctx.col["y"]
-    ctx.index["y_of_cand"] = y_of_cand
+    y_of_cand[y_cand] = y
+    ctx.put(Sites(y, y_cand=y_cand, y_of_cand=y_of_cand))
 
 
 # --------------------------------------------------------------------------- rows
@@ -302,45 +361,46 @@ def _demand_rows(ctx: Context) -> None:
     dem_h, dem_t = np.nonzero(ctx.active)
     row_of = np.full(ctx.d.size, -1, dtype=np.int64)
     row_of[dem_h * ctx.n_days + dem_t] = np.arange(len(dem_h))
-    ctx.index["demand_row_of"] = row_of  # by hospital * n_days + day
-    u_h, u_day = ctx.index["u_h"], ctx.index["u_day"]
+    cyl, unmet = ctx.get(Cylinders), ctx.get(Unmet)
     ctx.rows.add("demand", len(dem_h), ctx.d[dem_h, dem_t], np.inf, [
-        (row_of[ctx.n_h * ctx.n_days + ctx.n_day], ctx.col["n"], ctx.sc.cylinder_m3),
-        (row_of[u_h * ctx.n_days + u_day], ctx.col["u"], 1.0),
+        (row_of[ctx.n_h * ctx.n_days + ctx.n_day], cyl.n, ctx.sc.cylinder_m3),
+        (row_of[unmet.u_h * ctx.n_days + unmet.u_day], unmet.u, 1.0),
     ])
+    ctx.put(replace(cyl, demand_row_of=row_of))  # by hospital * n_days + day
 
 
 def _station_rows(ctx: Context) -> None:
     """Per station-day: fills <= fill capacity; cylinder_m3 * fills <= bulk received."""
-    i = ctx.index
-    st_s, st_t, st_row_of_n = i["st_s"], i["st_t"], i["st_row_of_n"]
-    station_n = ctx.col["n"][ctx.at_station]
+    bulk = ctx.get(Bulk)
+    st_s, st_t, st_row_of_n = bulk.st_s, bulk.st_t, bulk.st_row_of_n
+    station_n = ctx.get(Cylinders).n[ctx.at_station]
     cap = ctx.network.stations["fill_capacity_cyl_day"].to_numpy(float)[st_s]
     finite = np.isfinite(cap)
     fill_row = np.cumsum(finite) - 1  # position among the finite rows
-    ctx.index["station_fill_row"] = np.where(finite, fill_row, -1)
+    ctx.put(replace(bulk, station_fill_row=np.where(finite, fill_row, -1)))
     has_row = finite[st_row_of_n]
     ctx.rows.add("station_fill", int(finite.sum()), -np.inf,
                  cap[finite] * ctx.factor()[st_s[finite], st_t[finite]],
                  [(fill_row[st_row_of_n[has_row]], station_n[has_row], 1.0)])
     ctx.rows.add("station_supply", len(st_s), -np.inf, 0.0, [
         (st_row_of_n, station_n, ctx.sc.cylinder_m3),
-        (i["q_station_row"], ctx.col["q"], -1.0),
+        (bulk.q_station_row, bulk.q, -1.0),
     ])
 
 
 def _producer_rows(ctx: Context) -> None:
     """Per producer-day: sum_s q <= capacity (producers with a tank: see storage)."""
-    q_p, q_day = ctx.index["q_p"], ctx.index["q_day"]
+    bulk = ctx.get(Bulk)
+    q_p, q_day = bulk.q_p, bulk.q_day
     plain = ~storage.has_tank(ctx.network)[q_p]
     keys, row_of_q = dense_unique(q_p[plain] * ctx.n_days + q_day[plain],
                                   len(ctx.network.producers) * ctx.n_days)
     p, t = np.divmod(keys, ctx.n_days)
-    ctx.index.update(producer_row_p=p, producer_row_t=t)
+    ctx.put(replace(bulk, producer_row_p=p, producer_row_t=t))
     cap = ctx.network.producers["capacity_m3_day"].to_numpy(float)
     ctx.rows.add("producer", len(keys), -np.inf,
                  cap[p] * ctx.network.capacity_factor("producers")[p, t],
-                 [(row_of_q, ctx.col["q"][plain], 1.0)])
+                 [(row_of_q, bulk.q[plain], 1.0)])
 
 
 def _candidate_rows(ctx: Context) -> None:
@@ -351,10 +411,10 @@ def _candidate_rows(ctx: Context) -> None:
     c_of_n = ctx.n_f[is_cand] - ctx.n_stations
     keys, row_of_n = dense_unique(c_of_n * n_days + ctx.n_day[is_cand], len(cands) * n_days)
     c, t = np.divmod(keys, n_days)
-    ctx.index.update(cand_row_c=c, cand_row_t=t)
+    sites, cyl = ctx.get(Sites), ctx.get(Cylinders)
     available = ctx.factor()[ctx.n_stations + c, t]
-    y_col = ctx.index["y_of_cand"][c]
-    cand_n = ctx.col["n"][is_cand]
+    y_col = sites.y_of_cand[c]
+    cand_n = cyl.n[is_cand]
     ctx.rows.add("candidate_capacity", len(keys), -np.inf, 0.0, [
         (row_of_n, cand_n, ctx.sc.cylinder_m3),
         (np.arange(len(keys)), y_col,
@@ -364,17 +424,18 @@ def _candidate_rows(ctx: Context) -> None:
     finite = np.isfinite(fill_cap)
     fill_cap = np.where(finite, fill_cap, 0.0) * available
     fill_row = np.cumsum(finite) - 1
-    ctx.index["cand_fill_row"] = np.where(finite, fill_row, -1)
+    ctx.put(replace(sites, cand_row_c=c, cand_row_t=t,
+                    cand_fill_row=np.where(finite, fill_row, -1)))
     has_row = finite[row_of_n]
     ctx.rows.add("candidate_fill", int(finite.sum()), -np.inf, 0.0, [
         (fill_row[row_of_n[has_row]], cand_n[has_row], 1.0),
         (np.arange(int(finite.sum())), y_col[finite], -fill_cap[finite]),
     ])
-    upper = ctx.index["n_upper"][is_cand]
+    upper = cyl.n_upper[is_cand]
     link = np.flatnonzero(upper > 0)
     ctx.rows.add("candidate_link", len(link), -np.inf, 0.0, [
         (np.arange(len(link)), cand_n[link], 1.0),
-        (np.arange(len(link)), ctx.index["y_of_cand"][c_of_n[link]], -upper[link]),
+        (np.arange(len(link)), sites.y_of_cand[c_of_n[link]], -upper[link]),
     ])
 
 
@@ -382,6 +443,7 @@ def _site_limit_rows(ctx: Context) -> None:
     """The budget on fixed costs, the limit on the number of opened sites (options do not
     count there) and the capital budget on capex."""
     sc = ctx.sc
+    ctx.put(Limits())
     y, fixed, capex, is_site = investment.limit_terms(ctx)
     if not len(y):
         return
@@ -414,11 +476,12 @@ def _capacity_cover_rows(ctx: Context) -> None:
     5,000 it cut the time to a proven optimum 15× and 3× (``docs/model.md``, "What o2opt
     builds", item 7).
     """
-    y, sc, net = ctx.col["y"], ctx.sc, ctx.network
+    sites, sc, net = ctx.get(Sites), ctx.sc, ctx.network
+    y = sites.y
+    ctx.put(Cover())
     # (options add capacity the row does not count: it is left out with them; unmet demand
     # enters the row, so it stays valid when unmet demand is allowed)
-    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("s", "v", "o"))
-    if not len(y) or fed_otherwise:
+    if not len(y) or investment.fed_otherwise(ctx):
         return
     cyl_m3 = sc.cylinder_m3
     demand = np.where(ctx.d > 0, ctx.d, 0.0).sum(axis=0)
@@ -432,20 +495,35 @@ def _capacity_cover_rows(ctx: Context) -> None:
     days = np.flatnonzero(need > 0)
     if not len(days):
         return
-    y_cand, is_cand = ctx.index["y_cand"], ctx.is_cand
+    y_cand, is_cand, cyl = sites.y_cand, ctx.is_cand, ctx.get(Cylinders)
     cands = net.candidates
     own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
                      cyl_m3 * cands["fill_capacity_cyl_day"].to_numpy(float))
     reach = np.zeros((len(cands), ctx.n_days))  # all it could bring its hospitals (n <= upper)
     np.add.at(reach, (ctx.n_f[is_cand] - ctx.n_stations, ctx.n_day[is_cand]),
-              cyl_m3 * ctx.index["n_upper"][is_cand])
+              cyl_m3 * cyl.n_upper[is_cand])
     cap = np.minimum(own[:, None] * net.capacity_factor("candidates"), reach)[y_cand]
     rows = np.repeat(np.arange(len(days)), len(y))
     entries = [(rows, np.tile(y, len(days)), cap[:, days].T.ravel())]
-    u_day = ctx.index["u_day"]
+    unmet = ctx.get(Unmet)
+    u_day = unmet.u_day
     if len(u_day):  # unmet demand allowed: every u of a covered day, coefficient 1
         row_of_day = np.full(ctx.n_days, -1, dtype=np.int64)
         row_of_day[days] = np.arange(len(days))
         on_row = row_of_day[u_day] >= 0
-        entries.append((row_of_day[u_day[on_row]], ctx.col["u"][on_row], 1.0))
+        entries.append((row_of_day[u_day[on_row]], unmet.u[on_row], 1.0))
     ctx.rows.add("capacity_cover", len(days), need[days], np.inf, entries)
+
+
+#: The steps of :func:`build`, in order: every block's columns, then every block's rows
+#: (a row step may add terms to rows of earlier blocks: storage and tankers to ``demand``).
+COLUMN_STEPS: tuple[Callable[[Context], None], ...] = (
+    _cylinder_columns, _bulk_columns, _unmet_columns, _site_columns,
+    investment.add_columns, sourcing.add_columns, storage.add_columns, trucks.add_columns,
+    tankers.add_columns,
+)
+ROW_STEPS: tuple[Callable[[Context], None], ...] = (
+    _demand_rows, _station_rows, _producer_rows, _candidate_rows, investment.add_rows,
+    storage.add_rows, tankers.add_rows, fleet.add_rows, trucks.add_rows, sourcing.add_rows,
+    equity.add_rows, _site_limit_rows, _capacity_cover_rows, investment.add_cover_rows,
+)

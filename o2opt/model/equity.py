@@ -7,14 +7,24 @@ lexicographic objective is in :mod:`o2opt.pipeline`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from o2opt.model.blocks import Block, Unmet
 from o2opt.network import Network
 
 if TYPE_CHECKING:
     from o2opt.model.builder import Context
+
+
+@dataclass(frozen=True, eq=False)
+class Equity(Block):
+    """The regional service rows: per region and day, a cap on its unmet demand."""
+
+    name: ClassVar[str] = "equity"
+    row_names: ClassVar[tuple[str, ...]] = ("region_service",)
 
 
 def service_share(network: Network) -> np.ndarray:
@@ -24,11 +34,13 @@ def service_share(network: Network) -> np.ndarray:
 
 
 def add_rows(ctx: Context) -> None:
-    u = ctx.col["u"]
+    ctx.put(Equity())
+    unmet = ctx.get(Unmet)
+    u = unmet.u
     share = ctx.sc.region_min_service_share
     if share <= 0 or not len(u):
         return
-    u_h, u_day = ctx.index["u_h"], ctx.index["u_day"]
+    u_h, u_day = unmet.u_h, unmet.u_day
     region = ctx.network.hospitals["region"].to_numpy().astype(str)[u_h]
     named = np.flatnonzero(region != "")  # hospitals without a region are not grouped
     keys, row_of_u = np.unique(np.char.add(region[named], "|" + u_day[named].astype(str)),

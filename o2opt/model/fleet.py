@@ -12,14 +12,26 @@ finite ``fleet_cylinders``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from o2opt.model.blocks import Block, Cylinders
 from o2opt.network import Scenario
 
 if TYPE_CHECKING:
     from o2opt.model.builder import Context
+
+
+@dataclass(frozen=True, eq=False)
+class Fleet(Block):
+    """The fleet rows: cylinders in circulation per filling point and day, counted
+    cyclically over the horizon (a cylinder sent on one day is away on the next ones)."""
+
+    name: ClassVar[str] = "fleet"
+    row_names: ClassVar[tuple[str, ...]] = ("fleet",)
+    couples_days: ClassVar[bool] = True
 
 
 #: The longest turnaround (days) o2opt models; longer ones are input errors.
@@ -73,13 +85,15 @@ def check_turnaround(tau: np.ndarray, what: str = "hospital_dwell_days") -> None
 
 
 def add_rows(ctx: Context) -> None:
+    ctx.put(Fleet())
     fleet = ctx.per_filler("fleet_cylinders")
     limited = np.isfinite(fleet)
-    if not limited.any() or not len(ctx.col["n"]):
+    n = ctx.get(Cylinders).n
+    if not limited.any() or not len(n):
         return
     sc, n_days = ctx.sc, ctx.n_days
     sel = np.flatnonzero(limited[ctx.n_f])
-    cols, day = ctx.col["n"][sel], ctx.n_day[sel]
+    cols, day = n[sel], ctx.n_day[sel]
     tau = turnaround_days(ctx.arcs.cylinder["km"].to_numpy(float)[ctx.n_arc[sel]], sc)
     points = np.flatnonzero(limited)
     row_of_point = np.full(len(fleet), -1, dtype=np.int64)

@@ -25,19 +25,21 @@ plant. Strong linking (:data:`DISAGGREGATED_LINKS`, off):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from o2opt.model import storage
+from o2opt.model import storage, tankers
+from o2opt.model.blocks import Block, Bulk, Cylinders, Sites, Unmet
 
 if TYPE_CHECKING:
     from o2opt.model.builder import Context
     from o2opt.network import Network
 
-__all__ = ["DISAGGREGATED_LINKS", "OPTION_KINDS", "add_columns", "add_cover_rows", "add_rows",
-           "decision_bounds", "max_extra", "option_targets"]
+__all__ = ["DISAGGREGATED_LINKS", "OPTION_KINDS", "Investment", "add_columns", "add_cover_rows",
+           "add_rows", "decision_bounds", "max_extra", "option_targets"]
 
 #: Add the strong links n <= n_bar y_s and q <= q_bar y_p of candidate stations and
 #: producers. Off: measured on the two-stage CFLP set of Fernandes et al. (2014), they make
@@ -50,6 +52,27 @@ DISAGGREGATED_LINKS = False
 
 #: What an option adds to, by the table its facility is in.
 OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
+
+
+@dataclass(frozen=True, eq=False)
+class Investment(Block):
+    """Candidate producers ``yp`` and stations ``ys`` and capacity options ``o`` (binaries
+    shared by every day), their strong links and the one-option-per-facility rows."""
+
+    name: ClassVar[str] = "investment"
+    columns: ClassVar[tuple[str, ...]] = ("yp", "ys", "o")
+    row_names: ClassVar[tuple[str, ...]] = ("station_link", "producer_link", "option_choice")
+    couples_days: ClassVar[bool] = True
+
+    yp: np.ndarray
+    ys: np.ndarray
+    o: np.ndarray
+    yp_facility: np.ndarray  # per column: the candidate's row in producers / stations
+    yp_of: np.ndarray  # per producer / station: its column (-1)
+    ys_facility: np.ndarray
+    ys_of: np.ndarray
+    o_kind: np.ndarray  # per option: its facility's table (OPTION_KINDS) and row there
+    o_pos: np.ndarray
 
 
 def option_targets(network: Network) -> tuple[np.ndarray, np.ndarray]:
@@ -90,26 +113,38 @@ def add_columns(ctx: Context) -> None:
     net = ctx.network
     if not net.has_investment:
         return
+    found: dict[str, np.ndarray] = {}
     for kind, name in (("producers", "yp"), ("stations", "ys")):
         frame = getattr(net, kind)
         rows = np.flatnonzero(net.candidate_mask(kind))
         fixed, _ = net.fixed_costs(kind)
         lower, upper = decision_bounds(frame, rows)
-        ctx.col[name] = ctx.columns.add(name, len(rows), lower=lower, upper=upper,
-                                        integer=True, fixed=fixed[rows])
+        cols = ctx.columns.add(name, len(rows), lower=lower, upper=upper, integer=True,
+                               fixed=fixed[rows])
         of = np.full(len(frame), -1, dtype=np.int64)
-        of[rows] = ctx.col[name]
-        ctx.index[f"{name}_facility"] = rows.astype(np.int64)
-        ctx.index[f"{name}_of"] = of
+        of[rows] = cols
+        found.update({name: cols, f"{name}_facility": rows.astype(np.int64), f"{name}_of": of})
     o_kind, o_pos = option_targets(net)
     o_lower, o_upper = decision_bounds(net.options, np.arange(len(o_kind)))
     plant = o_kind == OPTION_KINDS.index("candidates")
-    plant[plant] = ctx.index["y_of_cand"][o_pos[plant]] < 0
+    plant[plant] = ctx.get(Sites).y_of_cand[o_pos[plant]] < 0
     o_upper[plant] = 0.0  # an option of a plant that cannot be opened
     o_fixed, _ = net.fixed_costs("options")
-    ctx.index.update(o_kind=o_kind, o_pos=o_pos)
-    ctx.col["o"] = ctx.columns.add("o", len(o_kind), lower=np.minimum(o_lower, o_upper),
-                                   upper=o_upper, integer=True, fixed=o_fixed)
+    o = ctx.columns.add("o", len(o_kind), lower=np.minimum(o_lower, o_upper), upper=o_upper,
+                        integer=True, fixed=o_fixed)
+    ctx.put(Investment(yp=found["yp"], ys=found["ys"], o=o, yp_facility=found["yp_facility"],
+                       yp_of=found["yp_of"], ys_facility=found["ys_facility"],
+                       ys_of=found["ys_of"], o_kind=o_kind, o_pos=o_pos))
+
+
+def fed_otherwise(ctx: Context) -> bool:
+    """Whether anything but delivered cylinders (and unmet demand) meets demand or adds
+    capacity: hospital stock, vaporised tanker oxygen or a capacity option."""
+    stock, lox = ctx.find(storage.Storage), ctx.find(tankers.Tankers)
+    options = ctx.find(Investment)
+    return bool((stock is not None and len(stock.s)) or (lox is not None and len(lox.v))
+                or (options is not None and len(options.o)))
+
 
 
 def _site_of(ctx: Context, kind: int, pos: np.ndarray) -> np.ndarray:
@@ -117,16 +152,17 @@ def _site_of(ctx: Context, kind: int, pos: np.ndarray) -> np.ndarray:
     a facility that is not a candidate)."""
     name = OPTION_KINDS[kind]
     if name == "candidates":
-        return ctx.index["y_of_cand"][pos]
+        return ctx.get(Sites).y_of_cand[pos]
     if name == "hospitals":
         return np.full(len(pos), -1, dtype=np.int64)
-    return ctx.index[{"producers": "yp_of", "stations": "ys_of"}[name]][pos]
+    inv = ctx.get(Investment)
+    return (inv.yp_of if name == "producers" else inv.ys_of)[pos]
 
 
 def add_rows(ctx: Context) -> None:
     """Candidate producers and stations in their capacity rows, options in the rows of
     their facility, strong linking, and one option per facility (of an opened one)."""
-    if "o" not in ctx.col:
+    if ctx.find(Investment) is None:
         return
     _candidate_stations(ctx)
     _candidate_producers(ctx)
@@ -134,21 +170,23 @@ def add_rows(ctx: Context) -> None:
 
 
 def _candidate_stations(ctx: Context) -> None:
-    ys_of, i = ctx.index["ys_of"], ctx.index
-    st_s, st_t = i["st_s"], i["st_t"]
+    ys_of, bulk = ctx.get(Investment).ys_of, ctx.get(Bulk)
+    st_s, st_t = bulk.st_s, bulk.st_t
     net = ctx.network
     at = np.flatnonzero(ys_of[st_s] >= 0)  # station-day rows of candidate stations
     if len(at):
         cap = (net.stations["fill_capacity_cyl_day"].to_numpy(float)[st_s[at]]
                * net.capacity_factor("stations")[st_s[at], st_t[at]])
-        fill_row = i["station_fill_row"][at]
+        assert bulk.station_fill_row is not None
+        fill_row = bulk.station_fill_row[at]
         ctx.rows.extend("station_fill", [(fill_row, ys_of[st_s[at]], -cap)])
         ctx.rows.shift_upper("station_fill", fill_row, -cap)
     if not DISAGGREGATED_LINKS:
         return
     n_s = ctx.n_f[ctx.at_station] if len(ys_of) else np.empty(0, dtype=np.int64)
-    station_n = ctx.col["n"][ctx.at_station]
-    upper = ctx.index["n_upper"][ctx.at_station]
+    cyl = ctx.get(Cylinders)
+    station_n = cyl.n[ctx.at_station]
+    upper = cyl.n_upper[ctx.at_station]
     link = np.flatnonzero((ys_of[n_s] >= 0) & (upper > 0)) if len(n_s) else n_s
     ctx.rows.add("station_link", len(link), -np.inf, 0.0, [
         (np.arange(len(link)), station_n[link], 1.0),
@@ -157,8 +195,9 @@ def _candidate_stations(ctx: Context) -> None:
 
 
 def _candidate_producers(ctx: Context) -> None:
-    yp_of, i, net = ctx.index["yp_of"], ctx.index, ctx.network
-    p, t = i["producer_row_p"], i["producer_row_t"]
+    yp_of, bulk, net = ctx.get(Investment).yp_of, ctx.get(Bulk), ctx.network
+    p, t = bulk.producer_row_p, bulk.producer_row_t
+    assert p is not None and t is not None
     at = np.flatnonzero(yp_of[p] >= 0)
     factor = net.capacity_factor("producers")
     cap_p = net.producers["capacity_m3_day"].to_numpy(float)
@@ -169,9 +208,9 @@ def _candidate_producers(ctx: Context) -> None:
     if not DISAGGREGATED_LINKS:
         return
     # strong linking on the bulk arcs of candidate producers: q <= q_bar * y
-    q_p, q_day = i["q_p"], i["q_day"]
+    q_p, q_day = bulk.q_p, bulk.q_day
     link = np.flatnonzero(yp_of[q_p] >= 0)
-    q_s = i["st_s"][i["q_station_row"][link]]
+    q_s = bulk.st_s[bulk.q_station_row[link]]
     most_p = (cap_p + max_extra(net, "producers"))[q_p[link]] * factor[q_p[link], q_day[link]]
     station_cap = (net.stations["fill_capacity_cyl_day"].to_numpy(float)
                    + max_extra(net, "stations"))
@@ -180,16 +219,21 @@ def _candidate_producers(ctx: Context) -> None:
     q_bar = np.minimum(most_p, most_s)
     link, q_bar = link[q_bar > 0], q_bar[q_bar > 0]
     ctx.rows.add("producer_link", len(link), -np.inf, 0.0, [
-        (np.arange(len(link)), ctx.col["q"][link], 1.0),
+        (np.arange(len(link)), bulk.q[link], 1.0),
         (np.arange(len(link)), yp_of[q_p[link]], -q_bar),
     ])
 
 
 def _options(ctx: Context) -> None:
-    o, kind, pos = ctx.col["o"], ctx.index["o_kind"], ctx.index["o_pos"]
+    inv = ctx.get(Investment)
+    o, kind, pos = inv.o, inv.o_kind, inv.o_pos
     if not len(o):
         return
-    net, i, v = ctx.network, ctx.index, ctx.sc.cylinder_m3
+    net, v = ctx.network, ctx.sc.cylinder_m3
+    bulk, sites = ctx.get(Bulk), ctx.get(Sites)
+    demand_row_of = ctx.get(Cylinders).demand_row_of
+    assert demand_row_of is not None and bulk.producer_row_p is not None
+    assert sites.cand_row_c is not None
     extra = net.options["extra_capacity"].to_numpy(float)
     n_days = ctx.n_days
     for k, name in enumerate(OPTION_KINDS):
@@ -199,20 +243,21 @@ def _options(ctx: Context) -> None:
         if name == "hospitals":
             d = ctx.d[pos[mine]]  # options x days
             oi, t = np.nonzero(d > 0)
-            rows = i["demand_row_of"][pos[mine][oi] * n_days + t]
+            rows = demand_row_of[pos[mine][oi] * n_days + t]
             ctx.rows.extend("demand", [(rows, o[mine][oi], np.minimum(extra[mine][oi],
                                                                       d[oi, t]))])
             continue
+        keys: list[tuple[str, Any, Any, Any, float]]
         if name == "producers":
-            keys = [("producer", i["producer_row_p"], i["producer_row_t"],
-                     np.arange(len(i["producer_row_p"])), 1.0)]
+            keys = [("producer", bulk.producer_row_p, bulk.producer_row_t,
+                     np.arange(len(bulk.producer_row_p)), 1.0)]
         elif name == "stations":
-            keys = [("station_fill", i["st_s"], i["st_t"], i["station_fill_row"], 1.0)]
+            keys = [("station_fill", bulk.st_s, bulk.st_t, bulk.station_fill_row, 1.0)]
         else:
-            keys = [("candidate_capacity", i["cand_row_c"], i["cand_row_t"],
-                     np.arange(len(i["cand_row_c"])), 1.0),
-                    ("candidate_fill", i["cand_row_c"], i["cand_row_t"], i["cand_fill_row"],
-                     1.0 / v)]
+            keys = [("candidate_capacity", sites.cand_row_c, sites.cand_row_t,
+                     np.arange(len(sites.cand_row_c)), 1.0),
+                    ("candidate_fill", sites.cand_row_c, sites.cand_row_t,
+                     sites.cand_fill_row, 1.0 / v)]
         factor = net.capacity_factor(name)
         for block, fac, day, row, scale in keys:
             # pair every option with every row of its facility
@@ -264,28 +309,30 @@ def add_cover_rows(ctx: Context) -> None:
     the binaries HiGHS's cuts and presolve can use it. On the two-stage CFLP set of Fernandes
     et al. (2014) it cut the time to a proven optimum about 2× (``benchmarks/README_tscflp.md``).
     """
-    sc, net = ctx.sc, ctx.network
-    fed_otherwise = any(len(ctx.col.get(name, ())) for name in ("u", "s", "v", "o"))
-    if "ys" not in ctx.col or sc.allow_unmet or fed_otherwise:
+    sc, net, inv = ctx.sc, ctx.network, ctx.find(Investment)
+    if (inv is None or sc.allow_unmet or len(ctx.get(Unmet).u) or fed_otherwise(ctx)):
         return
     v = sc.cylinder_m3
     demand = np.where(ctx.d > 0, ctx.d, 0.0).sum(axis=0)
-    cands, y_cand = net.candidates, ctx.index["y_cand"]
+    sites = ctx.get(Sites)
+    cands, y_cand = net.candidates, sites.y_cand
     own = np.minimum(cands["capacity_m3_day"].to_numpy(float),
                      v * cands["fill_capacity_cyl_day"].to_numpy(float))
     plant_cap = (own[:, None] * net.capacity_factor("candidates"))[y_cand]  # (y, days)
-    sides = [("ys", "stations", v * net.stations["fill_capacity_cyl_day"].to_numpy(float))]
+    sides = [("ys", inv.ys, inv.ys_facility, "stations",
+              v * net.stations["fill_capacity_cyl_day"].to_numpy(float))]
     if not storage.has_tank(net).any():
-        sides.append(("yp", "producers", net.producers["capacity_m3_day"].to_numpy(float)))
-    for name, kind, capacity in sides:
+        sides.append(("yp", inv.yp, inv.yp_facility, "producers",
+                      net.producers["capacity_m3_day"].to_numpy(float)))
+    for name, binaries, facility, kind, capacity in sides:
         cap = capacity[:, None] * net.capacity_factor(kind)  # (facilities, days)
         is_cand = net.candidate_mask(kind)
         need = demand - cap[~is_cand].sum(axis=0)
         days = np.flatnonzero(need > 0)
-        cols = np.concatenate([ctx.col["y"], ctx.col[name]])
+        cols = np.concatenate([sites.y, binaries])
         if not len(days) or not len(cols):
             continue
-        coef = np.concatenate([plant_cap, cap[ctx.index[f"{name}_facility"]]])[:, days]
+        coef = np.concatenate([plant_cap, cap[facility]])[:, days]
         ctx.rows.add(f"{name}_cover", len(days), need[days], np.inf,
                      [(np.repeat(np.arange(len(days)), len(cols)), np.tile(cols, len(days)),
                        coef.T.ravel())])
@@ -294,19 +341,19 @@ def add_cover_rows(ctx: Context) -> None:
 def limit_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every opening and option binary with its fixed cost over the horizon, its capex,
     and whether it counts as a new site (options do not)."""
-    net = ctx.network
-    y_cand = ctx.index["y_cand"]
+    net, plants, inv = ctx.network, ctx.get(Sites), ctx.find(Investment)
+    y_cand = plants.y_cand
     fixed, capex = net.fixed_costs("candidates")
-    cols, fixes, capexes, sites = [ctx.col["y"]], [fixed[y_cand]], [capex[y_cand]], [True]
-    for kind, name in (("producers", "yp"), ("stations", "ys"), ("options", "o")):
-        if name not in ctx.col:
-            continue
-        fixed, capex = net.fixed_costs(kind)
-        rows = ctx.index[f"{name}_facility"] if name != "o" else slice(None)
-        cols.append(ctx.col[name])
-        fixes.append(fixed[rows])
-        capexes.append(capex[rows])
-        sites.append(name != "o")
+    cols, fixes, capexes, sites = [plants.y], [fixed[y_cand]], [capex[y_cand]], [True]
+    if inv is not None:
+        for kind, binaries, rows in (("producers", inv.yp, inv.yp_facility),
+                                     ("stations", inv.ys, inv.ys_facility),
+                                     ("options", inv.o, slice(None))):
+            fixed, capex = net.fixed_costs(kind)
+            cols.append(binaries)
+            fixes.append(fixed[rows])
+            capexes.append(capex[rows])
+            sites.append(kind != "options")
     is_site = np.concatenate([np.full(len(c), s) for c, s in zip(cols, sites, strict=True)])
     return (np.concatenate(cols), np.concatenate(fixes), np.concatenate(capexes),
             is_site)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from o2opt.geo import Arcs
+from o2opt.model.blocks import Block
 from o2opt.network import Network
 
 __all__ = ["COST_PARTS", "Columns", "LinearModel", "Rows", "dot"]
 
 #: The kinds of cost every column's cost is split into (summing to the objective).
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
+
+B = TypeVar("B", bound=Block)
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +32,10 @@ class LinearModel:
     index arrays are in :attr:`index`. Rows are ``row_lower <= A x <= row_upper`` with
     ``A`` in coordinate form (``a_row``, ``a_col``, ``a_val``); ``row_blocks`` names the
     constraint families.
+
+    Each step of the builder made one :class:`~o2opt.model.blocks.Block` (a frozen
+    dataclass with its column and row ranges and its own typed index arrays):
+    :attr:`model_blocks` lists them and :meth:`block` finds one.
     """
 
     network: Network
@@ -52,12 +60,44 @@ class LinearModel:
     u_day: np.ndarray
     y_candidate: np.ndarray
     z_arc: np.ndarray
-    index: dict[str, np.ndarray] = field(repr=False)
-    """Index arrays of extension blocks (``s_hospital``/``s_day`` for hospital stock,
-    ``g_producer``/``g_day`` for tank producers' production ``g`` and content ``i``,
-    ``k_of_n`` for the ``n`` column each truck-trip column ``k`` carries)."""
+    index: Mapping[str, np.ndarray] = field(repr=False)
+    """Every block's index arrays by name, read-only (``s_hospital``/``s_day`` for
+    hospital stock, ``g_producer``/``g_day`` for tank producers' production ``g`` and
+    content ``i``, ``k_of_n`` for the ``n`` column each truck-trip column ``k`` carries):
+    a view of the fields of :attr:`model_blocks`."""
     parts: dict[str, np.ndarray] = field(repr=False)
     """Per-column cost split by kind (:data:`COST_PARTS`); they add up to :attr:`cost`."""
+    model_blocks: tuple[Block, ...] = field(default=(), repr=False)
+    """The blocks the builder made, in the order of its steps (empty for a model made
+    otherwise)."""
+
+    @overload
+    def block(self, which: type[B]) -> B: ...
+    @overload
+    def block(self, which: str) -> Block: ...
+
+    def block(self, which: type[B] | str) -> Block:
+        """The block of type ``which``, or named ``which`` (its :attr:`Block.name
+        <o2opt.model.blocks.Block.name>` or one of its column blocks: ``"n"``,
+        ``"storage"``, ...).
+
+        Raises
+        ------
+        KeyError
+            When the model has no such block (an extension that is off).
+
+        Examples
+        --------
+        >>> import o2opt
+        >>> lm = o2opt.model.build(o2opt.read_network(o2opt.datasets.demo_folder()))
+        >>> lm.block("n").name, lm.block("n").n_day.shape == lm.n_day.shape
+        ('cylinders', True)
+        """
+        for block in self.model_blocks:
+            if (block.name == which or which in block.columns if isinstance(which, str)
+                    else isinstance(block, which)):
+                return block
+        raise KeyError(f"no block {which!r} in this model")
 
     @property
     def num_col(self) -> int:
