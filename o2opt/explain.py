@@ -279,6 +279,11 @@ class _Explainer:
         if net.scenario.integer_cylinders:  # a plant with room for less than a cylinder
             self.at_fill[self.n_st:] |= used[self.n_st:] > cap[self.n_st:] - v * (1 - _REL)
         self.at_fill &= np.isfinite(cap) & ~self.closed[:, None]
+        # a candidate ruled out (decision = closed, as in a plan under evaluation) has no
+        # capacity at all: it counts as at capacity, not as a choice the optimiser made
+        self.ruled_out = self.closed & np.concatenate([
+            _decision(net.stations, len(st_open)), _decision(cands, len(c_open))])
+        self.at_fill |= self.ruled_out[:, None]
 
     def _producers(self) -> None:
         """Producers at capacity or out, per day, and stations fed by none with room."""
@@ -652,6 +657,8 @@ class _Explainer:
             col = self.n_cols[i]
         if state == _FILL:
             f = int(self.n_f[i])
+            if self.ruled_out[f]:
+                return name, f"{name} ruled out (decision = closed)"
             if self.fill_factor[f, t] <= 0:
                 return name, f"{name} out (availability 0)"
             unit = "cylinders" if f < self.n_st else "m³"
@@ -759,3 +766,10 @@ def _sentence(lead: str, phrases: list[str], others: list[str]) -> str:
     if others:
         text += "; besides, " + ", ".join(cut(others))
     return text[0].upper() + text[1:] + "."
+
+
+def _decision(table: pd.DataFrame, n: int) -> np.ndarray:
+    """Which rows of a facility table are ruled out (``decision = closed``)."""
+    if "decision" not in table.columns or len(table) != n:
+        return np.zeros(n, dtype=bool)
+    return (table["decision"].astype(str) == "closed").to_numpy()

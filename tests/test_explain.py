@@ -416,3 +416,22 @@ def test_docs_example_runs() -> None:
     page = Path(__file__).resolve().parents[1] / "docs" / "explain.md"
     result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_a_candidate_ruled_out_by_a_plan_has_no_capacity_not_a_cost() -> None:
+    """Evaluating a given plan (``o2opt.compare.fix_plan``) closes every candidate not in it
+    with ``decision = closed``: that is no capacity, not "not worth its fixed cost"."""
+    from o2opt.compare import fix_plan
+
+    hospitals = _points("H", [33.0]).assign(demand_m3_day=[100.0])
+    net = _net(hospitals, stations=_points("S", [33.0], fill_capacity_cyl_day=[10.0]),
+               producers=_points("P", [33.0], capacity_m3_day=[1000.0]),
+               candidates=_points("C", [33.1], capacity_m3_day=[500.0], fixed_cost=[1.0]))
+    assert o2opt.optimize(net).sites["opened"].all()  # cheap: opened when free to choose
+    sol = o2opt.optimize(fix_plan(net, []))
+    row = _one(sol)
+    assert row["reason"] == "fill_capacity", row["detail"]
+    assert "C1 ruled out (decision = closed)" in row["detail"]
+    assert "S1 10/10 cylinders" in row["detail"]
+    assert "not worth" not in row["detail"]
+    assert_consistent(sol)
