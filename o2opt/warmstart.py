@@ -131,7 +131,7 @@ def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | No
         return None
     master = _Master(lm, k)
     if lp.row_dual is not None:
-        master.add_cuts(lp.x, lp.row_dual)
+        master.add_cuts(lp.row_dual)
     y = _round(lm, k, lp.x[k:], threads, time_limit_s)
     best: np.ndarray | None = None
     best_cost = np.inf
@@ -149,7 +149,7 @@ def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | No
         if cost < best_cost:
             best, best_cost = x, cost
         if duals is not None:
-            master.add_cuts(x, duals)
+            master.add_cuts(duals)
         log.info("primal start, plan %d: %.6f (%d integer columns at 1)", r, cost,
                  int(y.sum()))
         if r == rounds:
@@ -260,17 +260,38 @@ class _Master:
         self.y_entries = ~flow & (self.row_day[lm.a_row] >= 0)  # y in a flow row
         self.cuts: list[tuple[int, np.ndarray, float]] = []  # day, h, rhs
 
-    def add_cuts(self, x: np.ndarray, row_dual: np.ndarray) -> None:
-        """Per day t: cost_t(y) >= cost_t(x) - (A_y' pi_t) (y - y_x)."""
+    def add_cuts(self, row_dual: np.ndarray) -> None:
+        """Add one cut per day from row prices ``pi`` (an LP's row duals).
+
+        Weak duality, whatever the prices: day t's flows cost at least
+        ``L_t - (A_y' pi_t) y``, where ``L_t`` sums, over the day's rows, ``pi_r`` times the
+        row's bound on the side of its sign (prices of the wrong sign for an infinite bound
+        are set to 0) and, over the day's flow columns, ``min(d_j l_j, d_j u_j)`` with
+        ``d = c - A' pi``. The bound is tight at the LP's optimum, and its validity does not
+        rest on the LP's tolerances.
+        """
         lm, k = self.lm, self.k
-        day_cost = np.bincount(self.col_day, lm.cost[:k] * x[:k], minlength=self.n_days)
+        pi = np.where(np.isfinite(lm.row_upper), row_dual, np.maximum(row_dual, 0.0))
+        pi = np.where(np.isfinite(lm.row_lower), pi, np.minimum(pi, 0.0))
+        pi[self.row_day < 0] = 0.0  # rows over integer columns only are the master's
+        side = np.where(pi > 0, lm.row_lower, lm.row_upper)
+        row_term = np.where(pi != 0, pi * np.where(np.isfinite(side), side, 0.0), 0.0)
+        flow = lm.a_col < k
+        d = lm.cost[:k] - np.bincount(lm.a_col[flow], pi[lm.a_row[flow]] * lm.a_val[flow],
+                                      minlength=k)
+        # a negative price on a column without upper bound is a dual infeasibility within
+        # HiGHS's tolerance: counted as 0
+        up = np.where(np.isfinite(lm.upper[:k]), lm.upper[:k], 0.0)
+        col_term = np.where(d >= 0, d * lm.lower[:k], d * up)
+        const = (np.bincount(self.col_day, col_term, minlength=self.n_days)
+                 + np.bincount(np.maximum(self.row_day, 0), np.where(self.row_day >= 0,
+                               row_term, 0.0), minlength=self.n_days))
         e = self.y_entries
         rows, cols = lm.a_row[e], lm.a_col[e] - k
         for t in range(self.n_days):
             on = self.row_day[rows] == t
-            h = np.bincount(cols[on], row_dual[rows[on]] * lm.a_val[e][on],
-                            minlength=lm.num_col - k)
-            self.cuts.append((t, h, float(day_cost[t] + h @ x[k:])))
+            h = np.bincount(cols[on], pi[rows[on]] * lm.a_val[e][on], minlength=lm.num_col - k)
+            self.cuts.append((t, h, float(const[t])))
 
     def solve(self, threads: int | None, time_limit_s: float | None,
               center: np.ndarray | None = None,
