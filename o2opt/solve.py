@@ -97,7 +97,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
         Solve independent days separately (:mod:`o2opt.decompose`), ``threads`` of them
         at a time (default: one per available core), identical days once. Default: on for
         the ``highspy`` backend whenever the days are independent (no candidate sites);
-        ``False`` always solves the model in one piece.
+        with candidate sites over several days, a primal start solved day by day
+        (:mod:`o2opt.warmstart`) where it applies. ``False`` always solves the model in one
+        piece, with HiGHS alone.
     progress : callable, optional
         Called as ``progress(done, total)`` as day blocks are solved (``total`` is None
         until every block is cut), from worker threads; once ``(1, 1)`` for a model
@@ -140,7 +142,7 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
             result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose,
                                    progress)
         else:
-            begin = _primal_start(lm, threads, time_limit_s)
+            begin = None if decompose is False else _primal_start(lm, threads, time_limit_s)
             left = (None if time_limit_s is None
                     else max(0.0, time_limit_s - (time.perf_counter() - start)))
             if begin is None:
@@ -384,8 +386,7 @@ def _primal_start(lm: LinearModel, threads: int | None,
     """A feasible plan to start HiGHS from (:mod:`o2opt.warmstart`), where one pays."""
     from o2opt import warmstart
 
-    mode = os.environ.get("O2OPT_PRIMAL_START", "1")
-    if mode == "0" or not warmstart.applies(lm, 0 if mode == "force" else warmstart.MIN_COLUMNS):
+    if not warmstart.applies(lm, warmstart.MIN_COLUMNS):
         return None
     return warmstart.primal_start(lm, threads, time_limit_s)
 

@@ -37,7 +37,7 @@ __all__ = ["MIN_COLUMNS", "Start", "applies", "primal_start"]
 log = logging.getLogger(__name__)
 
 #: Below this many columns HiGHS finds good plans fast enough on its own.
-MIN_COLUMNS = 200_000
+MIN_COLUMNS = 20_000
 #: Rounding: an integer column is set to 1 when the LP relaxation sets it at least this high.
 THRESHOLD = 0.5
 #: Plans proposed by the Benders master after the rounded LP relaxation.

@@ -32,9 +32,11 @@ def feasible(lm: o2opt.model.LinearModel, x: np.ndarray) -> bool:
 def plain_optimum(monkeypatch):
     """The optimum of HiGHS alone (no primal start)."""
     def optimum(lm: o2opt.model.LinearModel) -> float:
-        monkeypatch.setenv("O2OPT_PRIMAL_START", "0")
+        monkeypatch.setattr(warmstart, "MIN_COLUMNS", 0)
+        spy = proven_by_cuts(monkeypatch)
         r = solve(lm, decompose=False)
-        monkeypatch.delenv("O2OPT_PRIMAL_START")
+        assert spy == []  # decompose=False: HiGHS alone
+        monkeypatch.undo()
         assert r.status == "optimal"
         return r.objective
     return optimum
