@@ -150,7 +150,7 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
             elif begin.proven or begin.gap <= mip_gap:  # nothing left for HiGHS to do
                 result = SolveResult(_status_from_gap(begin.gap), begin.x,
                                      dot(lm.cost, begin.x), begin.gap,
-                                     "highs (highspy), Benders cuts by day",
+                                     "highs (highspy): primal start proven by Benders cuts",
                                      0.0, "proven by the primal start's Benders cuts")
             else:
                 result = _solve_highspy(begin.model, left, mip_gap, threads, verbose,

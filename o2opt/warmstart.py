@@ -124,25 +124,37 @@ def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | No
 
     begin = time.perf_counter()
     rounds = ROUNDS if rounds is None else rounds
+
+    def left() -> float | None:
+        return (None if time_limit_s is None
+                else max(0.0, time_limit_s - (time.perf_counter() - begin)))
+
     k = _flow_columns(lm)
     relaxed = dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool))
-    lp = _solve_highspy(relaxed, time_limit_s, 0.0, threads, False)
+    lp = _solve_highspy(relaxed, left(), 0.0, threads, False)
     if lp.x is None or lp.status != "optimal" or lp.objective is None:
         return None
     master = _Master(lm, k)
     if lp.row_dual is not None:
         master.add_cuts(lp.row_dual)
-    y = _round(lm, k, lp.x[k:], threads, time_limit_s)
+    y = _round(lm, k, lp.x[k:], threads, left())
     best: np.ndarray | None = None
     best_cost = np.inf
     seen: set[bytes] = set()
     bound = -np.inf
-    days = _DayLPs(lm, k, threads)
+    if y is None:
+        return None
+    flows = _fixed_model(lm, k, y)
+    if flows is None:
+        return None
+    days = _DayLPs(*flows, lm, k, threads)
     for r in range(rounds + 1):
         if y is None or y.tobytes() in seen:
             break
         seen.add(y.tobytes())
-        x, duals = days.evaluate(y)
+        if left() == 0.0:
+            break
+        x, duals = days.evaluate(y, left())
         if x is None:
             break
         cost = float(lm.cost @ x)
@@ -154,11 +166,11 @@ def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | No
                  int(y.sum()))
         if r == rounds:
             break
-        y_global, bound = master.solve(threads, time_limit_s)
-        if bound >= best_cost - PROVEN_GAP * max(1.0, abs(best_cost)):
+        y_global, bound = master.solve(threads, left())
+        if best is None or bound >= best_cost - PROVEN_GAP * max(1.0, abs(best_cost)):
             break
         # the next plan: the master's best within RADIUS changes of the best plan so far
-        y, _ = master.solve(threads, time_limit_s, best[k:], RADIUS)
+        y, _ = master.solve(threads, left(), best[k:], RADIUS)
         if y is None or y.tobytes() in seen:
             y = y_global
     if best is None:
@@ -186,20 +198,18 @@ class _DayLPs:
     """The flows' LP of each day with the integer columns fixed, kept in HiGHS between
     plans: a new plan only moves row bounds, and HiGHS starts from the last basis."""
 
-    def __init__(self, lm: LinearModel, k: int, threads: int | None) -> None:
+    def __init__(self, flows: LinearModel, rows: np.ndarray, lm: LinearModel, k: int,
+                 threads: int | None) -> None:
         from o2opt.decompose import split_days
         from o2opt.solve import _new_highs
 
-        self.lm, self.k, self.threads = lm, k, threads
-        fixed = _fixed_model(lm, k, np.zeros(lm.num_col - k))
-        if fixed is None:
-            raise ValueError("the rows over integer columns only reject all zeros")
-        self.flows, self.rows = fixed
-        split = split_days(self.flows)
+        self.lm, self.k, self.flows, self.rows = lm, k, flows, rows
+        split = split_days(flows)
         self.days = ([split.block(t) for t in range(split.n_days)] if split is not None
                      else None)
         self.highs: list[Any] = []
-        for block in self.days or [self.flows]:
+        blocks: list[Any] = list(self.days) if self.days is not None else [flows]
+        for block in blocks:
             h = _new_highs(False)
             h.setOptionValue("presolve", "off")
             if threads is not None:
@@ -211,9 +221,11 @@ class _DayLPs:
                         value, np.zeros(block.num_col, dtype=np.int32))
             self.highs.append(h)
 
-    def evaluate(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def evaluate(self, y: np.ndarray, time_limit_s: float | None = None
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The plan with integer columns ``y`` and the cheapest flows for it, and the row
-        duals of those LPs in the model's rows (``None`` when there is no plan)."""
+        duals of those LPs in the model's rows (``None`` when there is no plan, also when
+        ``time_limit_s`` runs out)."""
         import highspy
 
         lm, k = self.lm, self.k
@@ -225,11 +237,14 @@ class _DayLPs:
         lower, upper = lm.row_lower[self.rows] - shift, lm.row_upper[self.rows] - shift
         x = np.zeros(k)
         duals = np.zeros(lm.num_row)
-        for h, block in zip(self.highs, self.days or [None], strict=True):
+        blocks: list[Any] = list(self.days) if self.days is not None else [None]
+        for h, block in zip(self.highs, blocks, strict=True):
             cols = np.arange(k) if block is None else block.cols[0]
             rows = np.arange(len(self.rows)) if block is None else block.rows[0]
             h.changeRowsBounds(len(rows), np.arange(len(rows), dtype=np.int32),
                                lower[rows], upper[rows])
+            if time_limit_s is not None:
+                h.setOptionValue("time_limit", float(time_limit_s))
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None, None
