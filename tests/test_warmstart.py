@@ -100,3 +100,28 @@ def test_start_is_feasible_and_bound_valid(seed, rounds, plain_optimum):
     # reduced-cost fixing leaves the optimum in the model handed to the solver
     assert feasible(start.model, start.x)
     assert plain_optimum(start.model) == pytest.approx(best, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_investment_instances_match_brute_force(seed, monkeypatch):
+    """Candidate producers and stations, options, capital budgets, forced decisions: the
+    start (forced on whatever the size) keeps the brute-force optimum, or infeasibility."""
+    import math
+
+    from test_investment import _random_instance, brute_force
+
+    h, p, s, c, o, routes, model = _random_instance(seed)
+    model = {**model, "horizon_days": 2 + seed % 2}
+    expected = brute_force(h, p, s, c, o, routes, model)
+    monkeypatch.setattr(warmstart, "MIN_COLUMNS", 0)
+    used = proven_by_cuts(monkeypatch)
+    net = o2opt.from_frames(h, producers=p, stations=s, candidates=c, options=o,
+                            routes=routes, model={"routes_only": True, **model})
+    sol = o2opt.optimize(net)
+    if math.isinf(expected):
+        assert sol.status == "infeasible"
+        return
+    assert len(used) == 1
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert_solution_feasible(sol)
