@@ -398,7 +398,8 @@ def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_g
     """Solve ``lm`` in one piece with HiGHS; ``start`` is a feasible plan to begin from."""
     # the HiGHS object lives inside the slot: the scheduler is never restarted under it
     with _scheduler_slot(threads):
-        return _run_highspy(lm, time_limit_s, mip_gap, threads, verbose, options, start)
+        args = (lm, time_limit_s, mip_gap, threads, verbose, options)
+        return _run_highspy(*args) if start is None else _run_highspy(*args, plan=start)
 
 
 def _new_highs(verbose: bool) -> Any:
