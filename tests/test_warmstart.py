@@ -125,3 +125,23 @@ def test_investment_instances_match_brute_force(seed, monkeypatch):
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(expected, rel=1e-6)
     assert_solution_feasible(sol)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unmet_forbidden_same_optimum(seed, monkeypatch, plain_optimum):
+    """Without unmet demand a plan may leave demand uncovered (its day LPs infeasible): the
+    start stops there, and the optimum (or infeasibility) is still HiGHS's."""
+    t = synthetic_tables(60, 3, 2, n_candidates=8, horizon_days=2, seed=seed,
+                         max_delivery_km=2000.0, supply_ratio=0.8, allow_unmet=False)
+    net = o2opt.from_frames(**{k: v for k, v in t.items() if k != "model"}, model=t["model"])
+    lm = o2opt.model.build(net)
+    monkeypatch.setattr(warmstart, "MIN_COLUMNS", 0)
+    assert warmstart.applies(lm, 0)
+    started = solve(lm)
+    monkeypatch.undo()
+    if started.status == "infeasible":
+        assert solve(lm, decompose=False).status == "infeasible"
+        return
+    assert started.status == "optimal"
+    assert started.objective == pytest.approx(plain_optimum(lm), rel=1e-6)
+    assert feasible(lm, started.x)
