@@ -259,11 +259,9 @@ class _Master:
     integer columns they make (with the rows over integer columns only)."""
 
     def __init__(self, lm: LinearModel, k: int) -> None:
-        from o2opt.decompose import _column_days
-
         self.lm, self.k = lm, k
         self.n_days = lm.network.scenario.horizon_days
-        self.col_day = _column_days(lm)
+        self.col_day = np.concatenate([lm.n_day, lm.q_day, lm.u_day]).astype(np.int64)
         flow = lm.a_col < k
         self.row_day = np.full(lm.num_row, -1, dtype=np.int64)
         self.row_day[lm.a_row[flow]] = self.col_day[lm.a_col[flow]]
@@ -400,7 +398,18 @@ def _fixed_model(lm: LinearModel, k: int,
         lm, cost=lm.cost[:k], lower=lm.lower[:k], upper=lm.upper[:k],
         integer=np.zeros(k, dtype=bool), a_row=local[lm.a_row[keep]], a_col=lm.a_col[keep],
         a_val=lm.a_val[keep], row_lower=lower[rows], row_upper=upper[rows],
-        blocks={name: lm.blocks[name] for name in ("n", "q", "u")}, row_blocks={}), rows
+        blocks={name: lm.blocks[name] for name in ("n", "q", "u")}, row_blocks={},
+        **_flow_blocks(lm, k)), rows
+
+
+def _flow_blocks(lm: LinearModel, k: int) -> dict[str, Any]:
+    """For a model that lists its built blocks (``model_blocks``), those of the flows only,
+    so that the flows' model is cut by day from them."""
+    blocks: Any = getattr(lm, "model_blocks", None)
+    if blocks is None:
+        return {}
+    return {"model_blocks": tuple(b for b in blocks if b.cols.stop <= k
+                                  and b.cols.stop > b.cols.start)}
 
 
 @dataclasses.dataclass(frozen=True)
