@@ -97,7 +97,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
         Solve independent days separately (:mod:`o2opt.decompose`), ``threads`` of them
         at a time (default: one per available core), identical days once. Default: on for
         the ``highspy`` backend whenever the days are independent (no candidate sites);
-        ``False`` always solves the model in one piece.
+        with candidate sites over several days, a primal start solved day by day
+        (:mod:`o2opt.warmstart`) where it applies. ``False`` always solves the model in one
+        piece, with HiGHS alone.
     progress : callable, optional
         Called as ``progress(done, total)`` as day blocks are solved (``total`` is None
         until every block is cut), from worker threads; once ``(1, 1)`` for a model
@@ -140,7 +142,19 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
             result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose,
                                    progress)
         else:
-            result = _solve_highspy(lm, time_limit_s, mip_gap, threads, verbose)
+            begin = None if decompose is False else _primal_start(lm, threads, time_limit_s)
+            left = (None if time_limit_s is None
+                    else max(0.0, time_limit_s - (time.perf_counter() - start)))
+            if begin is None:
+                result = _solve_highspy(lm, left, mip_gap, threads, verbose)
+            elif begin.proven or begin.gap <= mip_gap:  # nothing left for HiGHS to do
+                result = SolveResult(_status_from_gap(begin.gap), begin.x,
+                                     dot(lm.cost, begin.x), begin.gap,
+                                     "highs (highspy): primal start proven by Benders cuts",
+                                     0.0, "proven by the primal start's Benders cuts")
+            else:
+                result = _solve_highspy(begin.model, left, mip_gap, threads, verbose,
+                                        start=begin.x)
     else:
         result = _solve_pulp(lm, solver, time_limit_s, mip_gap, threads, verbose)
     if progress is not None and split is None:  # solved in one piece
@@ -367,17 +381,29 @@ def _scheduler_slot(threads: int | None) -> Iterator[None]:
             _scheduler.notify_all()
 
 
+def _primal_start(lm: LinearModel, threads: int | None,
+                  time_limit_s: float | None) -> Any:
+    """A feasible plan to start HiGHS from (:mod:`o2opt.warmstart`), where one pays."""
+    from o2opt import warmstart
+
+    if not warmstart.applies(lm, warmstart.MIN_COLUMNS):
+        return None
+    return warmstart.primal_start(lm, threads, time_limit_s)
+
+
 def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
                    threads: int | None, verbose: bool,
-                   options: dict[str, Any] | None = None) -> SolveResult:
+                   options: dict[str, Any] | None = None,
+                   start: np.ndarray | None = None) -> SolveResult:
+    """Solve ``lm`` in one piece with HiGHS; ``start`` is a feasible plan to begin from."""
     # the HiGHS object lives inside the slot: the scheduler is never restarted under it
     with _scheduler_slot(threads):
-        return _run_highspy(lm, time_limit_s, mip_gap, threads, verbose, options)
+        args = (lm, time_limit_s, mip_gap, threads, verbose, options)
+        return _run_highspy(*args) if start is None else _run_highspy(*args, plan=start)
 
 
-def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
-                 threads: int | None, verbose: bool,
-                 options: dict[str, Any] | None) -> SolveResult:
+def _new_highs(verbose: bool) -> Any:
+    """A ``highspy.Highs`` object, its banner shown once at most, its log on if ``verbose``."""
     import highspy
 
     global _banner_shown
@@ -386,6 +412,16 @@ def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap
             h = highspy.Highs()
         _banner_shown = True
     h.setOptionValue("output_flag", verbose)
+    return h
+
+
+def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,
+                 threads: int | None, verbose: bool,
+                 options: dict[str, Any] | None,
+                 plan: np.ndarray | None = None) -> SolveResult:
+    import highspy
+
+    h = _new_highs(verbose)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     if threads is not None:
@@ -401,6 +437,9 @@ def _run_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap
     h.passModel(lm.num_col, lm.num_row, len(value), 1, 1, 0.0, lm.cost, lm.lower, lm.upper,
                 lm.row_lower, lm.row_upper, start.astype(np.int32, copy=False),
                 index.astype(np.int32, copy=False), value, lm.integer.astype(np.int32))
+    if plan is not None:
+        h.setSolution(lm.num_col, np.arange(lm.num_col, dtype=np.int32),
+                      np.asarray(plan, dtype=np.float64))
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
