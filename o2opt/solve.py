@@ -153,8 +153,9 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
                                      "highs (highspy): primal start proven by Benders cuts",
                                      0.0, "proven by the primal start's Benders cuts")
             else:
-                result = _solve_highspy(begin.model, left, mip_gap, threads, verbose,
-                                        start=begin.x)
+                result = _with_start_bound(
+                    _solve_highspy(begin.model, left, mip_gap, threads, verbose,
+                                   start=begin.x), begin, lm)
     else:
         result = _solve_pulp(lm, solver, time_limit_s, mip_gap, threads, verbose)
     if progress is not None and split is None:  # solved in one piece
@@ -389,6 +390,25 @@ def _primal_start(lm: LinearModel, threads: int | None,
     if not warmstart.applies(lm, warmstart.MIN_COLUMNS):
         return None
     return warmstart.primal_start(lm, threads, time_limit_s)
+
+
+def _with_start_bound(result: SolveResult, begin: Any, lm: LinearModel) -> SolveResult:
+    """HiGHS's result after a primal start, with the gap the start's Benders bound proves
+    when it is smaller than HiGHS's own (a time limit can stop HiGHS before its root bound:
+    gap ``inf``), and the start itself when HiGHS returned no plan."""
+    if result.x is None or result.objective is None:
+        if result.status == "infeasible":  # cannot be: the start is a plan; say so as is
+            return result
+        return SolveResult(_status_from_gap(begin.gap), begin.x, dot(lm.cost, begin.x),
+                           begin.gap, result.solver, result.seconds,
+                           "the primal start (HiGHS returned no better plan in time)")
+    gap = max(0.0, result.objective - begin.bound) / max(1e-10, abs(result.objective))
+    if result.mip_gap is not None and gap >= result.mip_gap:
+        return result
+    status = result.status if result.status == "optimal" else _status_from_gap(gap)
+    return dataclasses.replace(result, mip_gap=gap, status=status,
+                               message=f"{result.message}; gap from the primal start's "
+                                       "Benders bound")
 
 
 def _solve_highspy(lm: LinearModel | DayBlock, time_limit_s: float | None, mip_gap: float,

@@ -145,3 +145,43 @@ def test_unmet_forbidden_same_optimum(seed, monkeypatch, plain_optimum):
     assert started.status == "optimal"
     assert started.objective == pytest.approx(plain_optimum(lm), rel=1e-6)
     assert feasible(lm, started.x)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_highs_stopped_early_keeps_the_start_bound(seed, monkeypatch, plain_optimum):
+    """HiGHS stopped by the time limit before its root bound (gap inf), or with no plan of
+    its own: the result carries the gap the start's Benders bound proves, and the start's
+    plan when HiGHS returned none."""
+    from o2opt import solve as solve_module
+
+    lm = o2opt.model.build(network(seed, budget=60_000.0))
+    best = plain_optimum(lm)
+    monkeypatch.setattr(warmstart, "MIN_COLUMNS", 0)
+    monkeypatch.setattr(warmstart, "ROUNDS", 0)  # no Benders round: HiGHS gets the start
+    start = warmstart.primal_start(lm)
+    assert start is not None and start.bound <= best * (1 + 1e-9)
+
+    real = solve_module._solve_highspy  # the start's own LPs and master MILPs still run
+
+    def stopped(model, time_limit_s, mip_gap, threads, verbose, options=None, start=None):
+        if start is None:
+            return real(model, time_limit_s, mip_gap, threads, verbose, options)
+        cost = float(model.cost @ start)
+        return solve_module.SolveResult("feasible", start, cost, float("inf"), "highs", 0.0,
+                                        "Time limit reached")
+
+    monkeypatch.setattr(solve_module, "_solve_highspy", stopped)
+    r = solve(lm)
+    cost = float(lm.cost @ r.x)
+    assert r.mip_gap == pytest.approx(max(0.0, cost - start.bound) / cost, rel=1e-9, abs=1e-12)
+    assert r.mip_gap < float("inf") and "Benders bound" in r.message
+
+    def nothing(model, time_limit_s, mip_gap, threads, verbose, options=None, start=None):
+        if start is None:
+            return real(model, time_limit_s, mip_gap, threads, verbose, options)
+        return solve_module.SolveResult("no_solution", None, None, None, "highs", 0.0, "")
+
+    monkeypatch.setattr(solve_module, "_solve_highspy", nothing)
+    r = solve(lm)
+    assert r.x is not None and feasible(lm, r.x)
+    assert r.mip_gap == pytest.approx(start.gap, rel=1e-9, abs=1e-12)
