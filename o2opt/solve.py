@@ -142,7 +142,8 @@ def solve(lm: LinearModel, *, solver: str | None = None, backend: str | None = N
             result = _solve_by_day(lm, split, time_limit_s, mip_gap, threads, verbose,
                                    progress)
         else:
-            begin = None if decompose is False else _primal_start(lm, threads, time_limit_s)
+            begin = (None if decompose is False
+                     else _primal_start(lm, threads, time_limit_s, mip_gap))
             left = (None if time_limit_s is None
                     else max(0.0, time_limit_s - (time.perf_counter() - start)))
             if begin is None:
@@ -383,13 +384,13 @@ def _scheduler_slot(threads: int | None) -> Iterator[None]:
 
 
 def _primal_start(lm: LinearModel, threads: int | None,
-                  time_limit_s: float | None) -> Any:
+                  time_limit_s: float | None, mip_gap: float | None = None) -> Any:
     """A feasible plan to start HiGHS from (:mod:`o2opt.warmstart`), where one pays."""
     from o2opt import warmstart
 
     if not warmstart.applies(lm, warmstart.MIN_COLUMNS):
         return None
-    return warmstart.primal_start(lm, threads, time_limit_s)
+    return warmstart.primal_start(lm, threads, time_limit_s, mip_gap=mip_gap)
 
 
 def _with_start_bound(result: SolveResult, begin: Any, lm: LinearModel) -> SolveResult:

@@ -44,6 +44,10 @@ THRESHOLD = 0.5
 ROUNDS = 30
 #: A plan proposed by the master differs from the best so far in at most this many places.
 RADIUS = 2
+#: Seconds one master MILP may take (less when the time limit leaves less): with many
+#: binaries and a capital budget, proving the master's optimum can take longer than the
+#: whole model deserves; a master stopped early still gives a plan and a valid bound.
+MASTER_TIME_S = 20.0
 
 
 def _flow_columns(lm: LinearModel) -> int:
@@ -93,7 +97,8 @@ class Start:
 
 
 def primal_start(lm: LinearModel, threads: int | None = None,
-                 time_limit_s: float | None = None, rounds: int | None = None) -> Start | None:
+                 time_limit_s: float | None = None, rounds: int | None = None,
+                 mip_gap: float | None = None) -> Start | None:
     """A feasible plan of ``lm`` and ``lm`` with integer columns fixed by reduced cost, or
     ``None`` when no plan was found.
 
@@ -115,19 +120,25 @@ def primal_start(lm: LinearModel, threads: int | None = None,
     from o2opt.solve import _scheduler_slot
 
     with _scheduler_slot(threads):  # HiGHS objects live across the rounds
-        return _primal_start(lm, threads, time_limit_s, rounds)
+        return _primal_start(lm, threads, time_limit_s, rounds, mip_gap)
 
 
 def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | None,
-                  rounds: int | None) -> Start | None:
+                  rounds: int | None, mip_gap: float | None = None) -> Start | None:
     from o2opt.solve import PROVEN_GAP, _solve_highspy
 
     begin = time.perf_counter()
     rounds = ROUNDS if rounds is None else rounds
+    # the rounds stop once the bound proves the gap asked for (never less than proven)
+    target = max(PROVEN_GAP, mip_gap if mip_gap is not None else PROVEN_GAP)
 
     def left() -> float | None:
         return (None if time_limit_s is None
                 else max(0.0, time_limit_s - (time.perf_counter() - begin)))
+
+    def master_time() -> float:
+        rest = left()
+        return MASTER_TIME_S if rest is None else min(MASTER_TIME_S, rest)
 
     k = _flow_columns(lm)
     relaxed = dataclasses.replace(lm, integer=np.zeros(lm.num_col, dtype=bool))
@@ -166,11 +177,12 @@ def _primal_start(lm: LinearModel, threads: int | None, time_limit_s: float | No
                  int(y.sum()))
         if r == rounds:
             break
-        y_global, bound = master.solve(threads, left())
-        if best is None or bound >= best_cost - PROVEN_GAP * max(1.0, abs(best_cost)):
+        y_global, master_bound = master.solve(threads, master_time(), gap=target / 10)
+        bound = max(bound, master_bound)
+        if best is None or bound >= best_cost - target * max(1.0, abs(best_cost)):
             break
         # the next plan: the master's best within RADIUS changes of the best plan so far
-        y, _ = master.solve(threads, left(), best[k:], RADIUS)
+        y, _ = master.solve(threads, master_time(), best[k:], RADIUS, gap=target)
         if y is None or y.tobytes() in seen:
             y = y_global
     if best is None:
@@ -307,11 +319,12 @@ class _Master:
             self.cuts.append((t, h, float(const[t])))
 
     def solve(self, threads: int | None, time_limit_s: float | None,
-              center: np.ndarray | None = None,
-              radius: int = 0) -> tuple[np.ndarray | None, float]:
-        """The master's optimal integer columns and its optimum (without ``center``: a lower
-        bound on the model's optimum); with ``center``, only integer columns that differ
-        from it in at most ``radius`` places."""
+              center: np.ndarray | None = None, radius: int = 0,
+              gap: float = 1e-9) -> tuple[np.ndarray | None, float]:
+        """The master's best integer columns within relative ``gap`` (or when
+        ``time_limit_s`` runs out) and its dual bound (without ``center``: a lower bound on
+        the model's optimum; ``-inf`` when there is none); with ``center``, only integer
+        columns that differ from it in at most ``radius`` places."""
         from o2opt.solve import _solve_highspy
 
         lm, k, n = self.lm, self.k, self.lm.num_col - self.k
@@ -337,11 +350,14 @@ class _Master:
             row_upper=np.r_[base.row_upper, np.full(n_cut, np.inf)],
             a_row=np.r_[base.a_row, cut_rows], a_col=np.r_[base.a_col, cut_cols],
             a_val=np.r_[base.a_val, cut_vals])
-        res = _solve_highspy(model, time_limit_s, 1e-9, threads, False)  # type: ignore[arg-type]
-        if res.x is None or res.status != "optimal":
+        res = _solve_highspy(model, time_limit_s, gap, threads, False)  # type: ignore[arg-type]
+        if res.x is None or res.objective is None:
             return None, -np.inf
-        bound = res.objective if res.objective is not None else -np.inf
-        if res.mip_gap:
+        # stopped by the time limit or at the gap: HiGHS's dual bound, from its gap
+        bound = res.objective
+        if res.mip_gap is None or not np.isfinite(res.mip_gap):
+            bound = -np.inf
+        elif res.mip_gap:
             bound -= res.mip_gap * abs(bound)
         return np.clip(np.round(res.x[:n]), lm.lower[k:], lm.upper[k:]), float(bound)
 

@@ -185,3 +185,18 @@ def test_highs_stopped_early_keeps_the_start_bound(seed, monkeypatch, plain_opti
     r = solve(lm)
     assert r.x is not None and feasible(lm, r.x)
     assert r.mip_gap == pytest.approx(start.gap, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_master_stopped_by_its_time_cap_keeps_a_valid_bound(seed, monkeypatch, plain_optimum):
+    """A master MILP stopped by ``MASTER_TIME_S`` (a capital budget over many binaries can
+    make its proof slow) still gives plans and a bound no higher than the optimum."""
+    lm = o2opt.model.build(network(seed, budget=60_000.0))
+    best = plain_optimum(lm)
+    monkeypatch.setattr(warmstart, "MASTER_TIME_S", 1e-4)
+    start = warmstart.primal_start(lm)
+    assert start is not None and feasible(lm, start.x)
+    assert start.bound <= best * (1 + 1e-9)
+    assert float(lm.cost @ start.x) >= best * (1 - 1e-9)
+    monkeypatch.setattr(warmstart, "MIN_COLUMNS", 0)
+    assert solve(lm).objective == pytest.approx(best, rel=1e-6)
