@@ -78,17 +78,30 @@ def test_same_optimum_without_the_rows(monkeypatch):
     assert with_rows.objective == pytest.approx(without.objective, rel=1e-9)
 
 
-def test_strong_links_off_by_default_and_same_optimum_on():
-    net = _network(allow_unmet=True, unmet_penalty_per_m3=50.0)
+@pytest.mark.parametrize("allow_unmet", [True, False])
+def test_strong_links_on_exactly_with_unmet_demand_and_same_optimum(allow_unmet):
+    """By default (``DISAGGREGATED_LINKS = None``) the strong links of candidate stations
+    and producers are built exactly when unmet demand is allowed; on or off, the optimum
+    is the same."""
+    model = {"allow_unmet": True, "unmet_penalty_per_m3": 50.0} if allow_unmet else {
+        "allow_unmet": False}
+    net = _network(**model)
     lm = build(net)
-    assert "station_link" not in lm.row_blocks and "producer_link" not in lm.row_blocks
-    off = o2opt.optimize(net, mip_gap=1e-9)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(o2opt.model.investment, "DISAGGREGATED_LINKS", True)
-        lm = build(net)
-        # every arc of a candidate station (2 x 2) and bulk arc of a candidate producer (3)
-        assert lm.row_blocks["station_link"].stop - lm.row_blocks["station_link"].start == 4
-        assert lm.row_blocks["producer_link"].stop - lm.row_blocks["producer_link"].start == 3
-        on = o2opt.optimize(net, mip_gap=1e-9)
-    assert off.status == on.status == "optimal"
-    assert off.objective == pytest.approx(on.objective, rel=1e-9)
+    assert ("station_link" in lm.row_blocks) == allow_unmet
+    assert ("producer_link" in lm.row_blocks) == allow_unmet
+    results = {}
+    for links in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(o2opt.model.investment, "DISAGGREGATED_LINKS", links)
+            lm = build(net)
+            if links:  # every arc of a candidate station (2 x 2), bulk arc of a producer (3)
+                rows = lm.row_blocks
+                assert rows["station_link"].stop - rows["station_link"].start == 4
+                assert rows["producer_link"].stop - rows["producer_link"].start == 3
+            else:
+                assert "station_link" not in lm.row_blocks
+            results[links] = o2opt.optimize(net, mip_gap=1e-9)
+    default = o2opt.optimize(net, mip_gap=1e-9)
+    assert results[True].status == results[False].status == default.status
+    assert results[True].objective == pytest.approx(results[False].objective, rel=1e-9)
+    assert default.objective == pytest.approx(results[False].objective, rel=1e-9)

@@ -3,8 +3,10 @@
 ``tests/data/model_layout.json`` holds, per case, sha256 digests of every array of the
 built :class:`~o2opt.model.builder.LinearModel` (costs, bounds, integrality, the sparse
 matrix, row bounds, column and row block ranges, and each array of ``lm.index``). They
-were recorded with the builder before its block interface (``o2opt.model.blocks``) existed;
-a change of layout, order, coefficient or dtype fails here. To record them again after an
+were recorded with the builder before its block interface (``o2opt.model.blocks``) existed,
+and again for the five cases whose model gained the strong links of candidate stations and
+producers when those became on by default with unmet demand allowed; a change of layout,
+order, coefficient or dtype fails here. To record them again after an
 intended change of the model: ``python tests/test_model_layout.py --write``.
 """
 

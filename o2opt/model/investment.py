@@ -17,7 +17,8 @@ Off unless the input gives them (:attr:`o2opt.network.Network.has_investment`). 
 (a facility that is not a candidate has :math:`y = 1`). Since at most one option of a
 hospital is chosen, :math:`\sum_o \min(E_o, d_{ht}) z_o = \min(E z, d_{ht})`: the demand
 row asks exactly for the net demand :math:`\max(0, d_{ht} - E z)` left after the on-site
-plant. Strong linking (:data:`DISAGGREGATED_LINKS`, off):
+plant. Strong linking (:data:`DISAGGREGATED_LINKS`: by default on exactly when unmet
+demand is allowed):
 :math:`n_{sht} \le \bar n_{sht} y_s` on every arc of a candidate station and
 :math:`q_{pst} \le \bar q_{pst} y_p` on every bulk arc of a candidate producer
 (:math:`\bar q` the smaller of the producer's and the station's largest daily capacity).
@@ -39,16 +40,27 @@ if TYPE_CHECKING:
     from o2opt.network import Network
 
 __all__ = ["DISAGGREGATED_LINKS", "OPTION_KINDS", "Investment", "add_columns", "add_cover_rows",
-           "add_rows", "decision_bounds", "max_extra", "option_targets"]
+           "add_rows", "decision_bounds", "links_on", "max_extra", "option_targets"]
 
 #: Add the strong links n <= n_bar y_s and q <= q_bar y_p of candidate stations and
-#: producers. Off: measured on the two-stage CFLP set of Fernandes et al. (2014), they make
-#: the root LP of 25,000 extra rows 5-10x slower and, within 120 s, leave 10-15 % gaps on the
-#: classes with loose capacities, where the aggregate capacity rows with the cover rows
-#: (:func:`add_cover_rows`) prove optimality as fast or faster and find better plans
-#: (``benchmarks/README_tscflp.md``). The strong link of candidate plants
-#: (``candidate_link`` in the builder) is kept: it pays on OR-Library's CFLP.
-DISAGGREGATED_LINKS = False
+#: producers: ``True``, ``False``, or ``None`` (the default) for on exactly when unmet
+#: demand is allowed. Both ways measured: with unmet demand forbidden (the two-stage CFLP
+#: set of Fernandes et al. 2014) they make the root LP of 25,000 extra rows 5-10x slower and,
+#: within 120 s, leave 10-15 % gaps where the aggregate capacity rows with the cover rows
+#: (:func:`add_cover_rows`) prove optimality as fast or faster (``benchmarks/README_tscflp.md``);
+#: with unmet demand allowed (the national investment case at half size, 14 days) they
+#: tighten the LP relaxation enough to prove the optimum in 14 s instead of 269 s
+#: (``benchmarks/README_perf.md``, section 7b). The strong link of candidate plants
+#: (``candidate_link`` in the builder) is always kept: it pays on OR-Library's CFLP.
+DISAGGREGATED_LINKS: bool | None = None
+
+
+def links_on(network: Network) -> bool:
+    """Whether the strong links of candidate stations and producers are built
+    (:data:`DISAGGREGATED_LINKS`)."""
+    if DISAGGREGATED_LINKS is not None:
+        return DISAGGREGATED_LINKS
+    return network.scenario.allow_unmet
 
 #: What an option adds to, by the table its facility is in.
 OPTION_KINDS = ("producers", "stations", "candidates", "hospitals")
@@ -181,7 +193,7 @@ def _candidate_stations(ctx: Context) -> None:
         fill_row = bulk.station_fill_row[at]
         ctx.rows.extend("station_fill", [(fill_row, ys_of[st_s[at]], -cap)])
         ctx.rows.shift_upper("station_fill", fill_row, -cap)
-    if not DISAGGREGATED_LINKS:
+    if not links_on(ctx.network):
         return
     n_s = ctx.n_f[ctx.at_station] if len(ys_of) else np.empty(0, dtype=np.int64)
     cyl = ctx.get(Cylinders)
@@ -205,7 +217,7 @@ def _candidate_producers(ctx: Context) -> None:
         cap = cap_p[p[at]] * factor[p[at], t[at]]
         ctx.rows.extend("producer", [(at, yp_of[p[at]], -cap)])
         ctx.rows.shift_upper("producer", at, -cap)
-    if not DISAGGREGATED_LINKS:
+    if not links_on(ctx.network):
         return
     # strong linking on the bulk arcs of candidate producers: q <= q_bar * y
     q_p, q_day = bulk.q_p, bulk.q_day
