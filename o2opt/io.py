@@ -253,15 +253,21 @@ def _read_text(file: Path, problems: list[Problem], *, csv_file: bool = False) -
 
 
 def _utf8_problem(name: str, data: bytes, start: int, csv_file: bool) -> Problem:
-    """Locate the first byte that is not UTF-8: its line and, in a CSV file, its column."""
-    line_start = data.rfind(b"\n", 0, start) + 1
-    line = data[:start].count(b"\n") + 1
+    """Locate the first byte that is not UTF-8: its line and, in a CSV file, its column
+    (best effort: lines end with LF, CRLF or CR; no column where the line does not parse)."""
+    head = data[:start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    start, data = len(head), head + data[start:]
+    line_start = head.rfind(b"\n") + 1
+    line = head.count(b"\n") + 1
     column = None
     if csv_file and line > 1:
         header = data[: data.find(b"\n")].decode("utf-8-sig", "replace")
-        names = next(csv.reader([header]), [])
         before = data[line_start:start].decode("utf-8", "replace")
-        position = len(next(csv.reader([before + "x"]), [])) - 1
+        try:
+            names = next(csv.reader([header]), [])
+            position = len(next(csv.reader([before + "x"]), [])) - 1
+        except csv.Error:  # a quote or line break the single line cannot hold
+            names, position = [], 0
         column = names[position].strip() if position < len(names) else None
     return Problem(name, column, f"line {line}",
                    f"is not UTF-8 text (byte {data[start]:#04x}); save the file as UTF-8")

@@ -152,3 +152,29 @@ def test_report_reads_a_result_folder_from_before_need_and_cost_parts(solved, tm
     assert cli.main(["report", str(result), "--html", str(html),
                      "--scenario", str(scenario)]) == 0
     assert "need" in html.read_text("utf-8")
+
+
+def test_non_utf8_byte_in_a_file_with_carriage_return_line_ends(tmp_path):
+    """Found by the fuzz: a byte that is not UTF-8 in a CSV whose lines end with CR (and a
+    line break inside a field) raised csv.Error while locating the byte, not an InputError."""
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    (folder / "hospitals.csv").write_bytes(
+        b"id,lat,lon,demand_m3_day,name,region,onsite_m3_day,priority\rline\nbreak,\x80,44,0,,,"
+        b"0,0\rH1,33,44,0,,,0,\rH2,33,44,0,,,0,0\r")
+    with pytest.raises(o2opt.InputError) as caught:
+        o2opt.read_network(folder)
+    message = str(caught.value)
+    assert "hospitals.csv" in message and "not UTF-8" in message and "0x80" in message
+    assert "column lat, line 3" in message  # physical lines: the LF in "line\nbreak" ends one
+
+
+def test_non_utf8_byte_is_located_in_a_carriage_return_file(tmp_path):
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    (folder / "hospitals.csv").write_bytes(
+        b"id,lat,lon,demand_m3_day\rH1,33,44,1\rH2,33,44,1\rH3,33,\x80,1\r")
+    with pytest.raises(o2opt.InputError) as caught:
+        o2opt.read_network(folder)
+    problem = caught.value.problems[0]
+    assert (problem.column, problem.row) == ("lon", "line 4"), problem
