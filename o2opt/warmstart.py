@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from o2opt.model.builder import LinearModel
+from o2opt.model.matrix import SparseArrays
 
 __all__ = ["MIN_COLUMNS", "Start", "applies", "primal_start"]
 
@@ -429,7 +430,7 @@ def _flow_blocks(lm: LinearModel, k: int) -> dict[str, Any]:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Model:
+class _Model(SparseArrays):
     """A bare sparse model (what :func:`o2opt.solve._solve_highspy` reads)."""
 
     cost: np.ndarray
@@ -441,20 +442,3 @@ class _Model:
     a_row: np.ndarray
     a_col: np.ndarray
     a_val: np.ndarray
-
-    @property
-    def num_col(self) -> int:
-        return len(self.cost)
-
-    @property
-    def num_row(self) -> int:
-        return len(self.row_lower)
-
-    @property
-    def is_mip(self) -> bool:
-        return bool(self.integer.any())
-
-    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from o2opt.model.matrix import _compress
-
-        return _compress(self.a_col, self.a_row, self.a_val, self.num_col)

@@ -12,7 +12,7 @@ from o2opt.geo import Arcs
 from o2opt.model.blocks import Block
 from o2opt.network import Network
 
-__all__ = ["COST_PARTS", "Columns", "LinearModel", "Rows", "dot"]
+__all__ = ["COST_PARTS", "Columns", "LinearModel", "Rows", "SparseArrays", "dot"]
 
 #: The kinds of cost every column's cost is split into (summing to the objective).
 COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
@@ -20,8 +20,41 @@ COST_PARTS = ("unmet_penalty", "transport", "production", "filling", "fixed")
 B = TypeVar("B", bound=Block)
 
 
+class SparseArrays:
+    """Sizes and compressed forms of a model held as arrays (``cost``, ``integer``,
+    ``row_lower`` and the matrix ``A`` in coordinates ``a_row``, ``a_col``, ``a_val``):
+    shared by :class:`LinearModel` and the bare models solved beside it."""
+
+    cost: np.ndarray
+    integer: np.ndarray
+    row_lower: np.ndarray
+    a_row: np.ndarray
+    a_col: np.ndarray
+    a_val: np.ndarray
+
+    @property
+    def num_col(self) -> int:
+        return len(self.cost)
+
+    @property
+    def num_row(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-column form: ``(start, index, value)``."""
+        return _compress(self.a_col, self.a_row, self.a_val, self.num_col)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A`` in compressed-row form: ``(start, index, value)``."""
+        return _compress(self.a_row, self.a_col, self.a_val, self.num_row)
+
+
 @dataclass(frozen=True, eq=False)
-class LinearModel:
+class LinearModel(SparseArrays):
     """A minimisation LP/MILP in sparse form, with the index of what each column means.
 
     Columns are laid out in named blocks (``blocks`` maps a name to its slice): ``n``
@@ -99,25 +132,6 @@ class LinearModel:
                 return block
         raise KeyError(f"no block {which!r} in this model")
 
-    @property
-    def num_col(self) -> int:
-        return len(self.cost)
-
-    @property
-    def num_row(self) -> int:
-        return len(self.row_lower)
-
-    @property
-    def is_mip(self) -> bool:
-        return bool(self.integer.any())
-
-    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``A`` in compressed-column form: ``(start, index, value)``."""
-        return _compress(self.a_col, self.a_row, self.a_val, self.num_col)
-
-    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``A`` in compressed-row form: ``(start, index, value)``."""
-        return _compress(self.a_row, self.a_col, self.a_val, self.num_row)
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
